@@ -1,0 +1,60 @@
+# Horde: every set-up step lives here, so a fresh machine needs only `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.horde-installed
+CODE := $(shell find queue webapp worker bots -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+HOST ?= 127.0.0.1
+PORT ?= 7001
+export HF_HUB_OFFLINE ?= 1
+export HF_HUB_DISABLE_TELEMETRY ?= 1
+
+.PHONY: install run test lint typecheck pytest services bench clean
+
+install: $(STAMP)
+
+# The full install runs when the project's dependencies change; a new module only re-links the editable tree.
+$(VENV)/.deps-installed: pyproject.toml setup.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+	@if command -v nvidia-smi >/dev/null 2>&1; then \
+		echo "CUDA found: installing the CUDA build of torch"; $(PIP) install --quiet torch; \
+	else \
+		echo "no CUDA: installing the CPU build torch==2.13.0"; $(PIP) install --quiet torch==2.13.0; \
+	fi
+	$(PIP) install --quiet -e ".[worker,bots,dev]" --config-settings editable_mode=strict
+	@touch $@
+
+$(STAMP): $(VENV)/.deps-installed $(CODE)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e . --config-settings editable_mode=strict
+	@touch $@
+
+run: install
+	$(VENV)/bin/horde run --host $(HOST) --port $(PORT) --worker tiny
+
+# System services the tests need: Debian's Chromium and PostgreSQL on 127.0.0.1:5432.
+services:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy -p horde.queue -p horde.webapp -p horde.worker -p horde.bots
+	$(VENV)/bin/mypy tests bench
+
+pytest: install services
+	$(VENV)/bin/pytest -n 2 -m "not gpu"
+
+test: install services lint typecheck pytest
+
+bench: install services
+	$(PY) bench/queue.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

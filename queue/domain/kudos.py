@@ -1,0 +1,210 @@
+"""Kudos: prices, rewards, floors, priority and the upfront rule. Pure functions; amounts are kudos (floats).
+
+The image price is a transparent formula fitted to AI Horde's learned cost model (reference §2.1):
+512×512×30 costs about 7.6 kudos, 512×512×50 about 11, 1024×1024×30 about 21. The ledger stores
+thousandths of a kudos as integers (``to_milli``), so sums are exact.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+
+from horde.queue.domain import params as params_mod
+from horde.queue.domain.roles import AccountKind
+
+HORDE_TAX = 1.0  #: paid per image (and once per request) on top of the worker's reward
+SOURCE_IMAGE_BURN = 1.3
+SLOW_WORKERS_OFF_BURN = 1.2
+WORKER_BLACKLIST_BURN = 1.1
+LORA_COST = 3.0
+TI_COST = 1.0
+
+FLOORS = {AccountKind.REGISTERED: 25.0, AccountKind.PSEUDONYMOUS: 14.0, AccountKind.ANONYMOUS: -50.0}
+
+
+class EntryKind(enum.StrEnum):
+    """Why kudos moved. Sources create kudos, sinks destroy it, transfers only move it."""
+
+    WORKER_REWARD = "worker_reward"  #: source: a worker's owner is paid for a result
+    UPTIME = "uptime"  #: source: a worker stayed online for 10 minutes
+    FLOOR_ADJUSTMENT = "floor_adjustment"  #: source: a balance is lifted back to the account's floor
+    ADMIN_GRANT = "admin_grant"  #: source or sink: an admin adds or removes kudos
+    RATING = "rating"  #: source: the requester rated a result
+    REQUEST_CHARGE = "request_charge"  #: sink: a requester pays for a finished job
+    REQUEST_TAX = "request_tax"  #: sink: a requester pays the horde tax when a request starts
+    TRANSFER_OUT = "transfer_out"  #: the sending half of a transfer
+    TRANSFER_IN = "transfer_in"  #: the receiving half of a transfer
+
+
+def to_milli(kudos: float) -> int:
+    return round(kudos * 1000)
+
+
+def from_milli(milli: int) -> float:
+    return milli / 1000
+
+
+def floor_for(kind: AccountKind) -> float:
+    """The lowest balance an account can fall to; below it the horde forgives the difference."""
+    return FLOORS[kind]
+
+
+# --- images ---------------------------------------------------------------------------------------------------
+
+
+def baseline_multiplier(model: str) -> float:
+    """How much more a model's baseline costs than SD 1.x (reference §2.1), guessed from its name."""
+    name = model.lower()
+    if "qwen" in name:
+        return 12.0
+    if "flux" in name or "z-image" in name:
+        return 8.0
+    if "cascade" in name:
+        return 4.0
+    if "xl" in name or "pony" in name:
+        return 2.0
+    return 1.0
+
+
+def image_base_cost(p: params_mod.ImageParams, *, has_source: bool = False) -> float:
+    """Cost of one image before multipliers and tax: a fixed part plus a per-step part, both growing with size."""
+    megapixel_units = p.pixels / 262_144  # 1.0 at 512×512
+    steps = float(p.accurate_steps)
+    if has_source:
+        steps *= p.denoising_strength
+    cost = (1.42 + 1.135 * megapixel_units) + (0.0575 + 0.111 * megapixel_units) * steps
+    if p.hires_fix:
+        cost *= 1.6
+    if p.control_type:
+        cost *= 2.0
+    for name in p.post_processing:
+        cost *= 1.35 if name in params_mod.UPSCALERS else 1.1
+    cost += LORA_COST * len(p.loras) + (TI_COST if p.tis else 0.0)
+    return round(cost, 2)
+
+
+def image_worker_reward(base_cost: float, model: str) -> float:
+    """What a worker's owner earns for one image made with ``model``."""
+    return round(base_cost * baseline_multiplier(model), 2)
+
+
+def image_charge(
+    reward: float,
+    p: params_mod.ImageParams,
+    *,
+    has_source: bool,
+    slow_workers: bool,
+    worker_blacklist: bool,
+    censored: bool = False,
+) -> float:
+    """What the requester pays for one finished image (a censored image costs only the tax)."""
+    cost = 0.0 if censored else reward
+    if not censored:
+        if has_source:
+            cost *= SOURCE_IMAGE_BURN
+        for name in p.post_processing:
+            cost *= 1.05 if name in params_mod.UPSCALERS else 1.0
+    cost += HORDE_TAX
+    if not slow_workers:
+        cost *= SLOW_WORKERS_OFF_BURN
+    if worker_blacklist:
+        cost *= WORKER_BLACKLIST_BURN
+    return round(cost, 2)
+
+
+def image_estimate(
+    p: params_mod.ImageParams, models: list[str], *, has_source: bool, slow_workers: bool, worker_blacklist: bool
+) -> float:
+    """The whole request's expected cost: every image's charge plus the request tax."""
+    base = image_base_cost(p, has_source=has_source)
+    model = models[0] if models else ""
+    per_image = image_charge(
+        image_worker_reward(base, model),
+        p,
+        has_source=has_source,
+        slow_workers=slow_workers,
+        worker_blacklist=worker_blacklist,
+    )
+    return round(per_image * p.n + HORDE_TAX, 2)
+
+
+def image_needs_upfront(p: params_mod.ImageParams, *, slow_workers: bool, active_threads: int, queued: int) -> bool:
+    """AI Horde's rule: big or long requests must be paid for up front when the horde is busy."""
+    if not slow_workers:
+        return True
+    max_res = max(576, min(1024, 1024 + 10 * active_threads - round(0.9 * queued)))
+    if p.sampler_name == "lcm" and p.steps > 10:
+        return True
+    if p.control_type and p.steps > 20:
+        return True
+    return p.accurate_steps > 50 or p.pixels > max_res * max_res
+
+
+# --- text -----------------------------------------------------------------------------------------------------
+
+_PARAMS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*[bB](?![a-zA-Z])")
+
+
+def text_model_size(model: str) -> float:
+    """Billions of parameters, read from the model's name ("Llama-3-8B" → 8); 1 when unknown."""
+    match = _PARAMS_RE.search(model)
+    return float(match.group(1)) if match else 1.0
+
+
+def _context_multiplier(context: int) -> float:
+    return min(30.0, max(0.1, 1.2 + 2.2 ** math.log2(context / 1024)))
+
+
+def text_worker_reward(text: str, model: str, max_length: int, max_context_length: int) -> float:
+    """Tokens (estimated as characters / 4) × a size bonus × the context multiplier (reference §2.2)."""
+    size = text_model_size(model)
+    bonus = (max(size, 13) / 13) ** 0.2
+    tokens = min(max(math.ceil(len(text) / 4), 20), max_length)
+    return round(tokens * bonus * size / 125 * _context_multiplier(max_context_length), 2)
+
+
+def text_charge(reward: float) -> float:
+    return round(reward + HORDE_TAX, 2)
+
+
+def text_estimate(p: params_mod.TextParams, models: list[str]) -> float:
+    size = max((text_model_size(m) for m in models), default=13.0)
+    bonus = (max(size, 13) / 13) ** 0.2
+    per_text = p.max_length * bonus * size * _context_multiplier(p.max_context_length) / 100
+    return round(per_text * p.n + HORDE_TAX, 2)
+
+
+def text_needs_upfront(p: params_mod.TextParams, *, slow_workers: bool, active_threads: int, queued: int) -> bool:
+    if not slow_workers:
+        return True
+    max_tokens = max(256, min(512, 512 + 5 * active_threads - round(0.9 * queued)))
+    return p.max_length > max_tokens
+
+
+# --- uptime and priority --------------------------------------------------------------------------------------
+
+UPTIME_PERIOD_SECONDS = 600
+
+
+def uptime_reward(models: int, allows_lora: bool) -> float:
+    """Paid for each 10 minutes an image worker stays online (reference §2.4)."""
+    return 50.0 + 2.0 * models + (30.0 if allows_lora else 0.0)
+
+
+def initial_priority(balance: float, *, flagged: bool) -> float:
+    """A request starts with the requester's balance as its priority; flagged users go to the back."""
+    if flagged:
+        return -100.0 if balance <= 10 else float(round(balance / 1000))
+    return balance
+
+
+def queue_rank(priority: float, created_epoch: float, ageing_per_second: float) -> float:
+    """A rank that orders the queue by priority plus ageing with no periodic writes.
+
+    AI Horde adds +50 to every waiting request every 10 s. Effective priority at time t is
+    ``priority + rate × (t − created)``; since ``rate × t`` is the same for every request at any moment,
+    ordering by ``priority − rate × created`` gives the same order, forever, without updating a row.
+    """
+    return priority - ageing_per_second * created_epoch

@@ -1,0 +1,257 @@
+"""What the service hands back: frozen dataclasses, never ORM rows, so adapters can neither lazy-load nor write."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from horde.queue.domain.roles import AccountKind, Role
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who is calling the service. Every service method takes one."""
+
+    user_id: int
+    username: str
+    role: Role
+    kind: AccountKind
+    flagged: bool = False
+    ip: str | None = None
+    client_agent: str | None = None
+    shared_key_id: str | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind is AccountKind.ANONYMOUS
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.username}#{self.user_id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    kind: AccountKind
+    role: Role
+    kudos: float
+    flagged: bool
+    suspended: bool
+    concurrency: int
+    created_at: dt.datetime
+    worker_count: int = 0
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.username}#{self.id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class NewUser:
+    """A freshly created account; ``api_key`` is shown once and never stored."""
+
+    user: UserInfo
+    api_key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class KudosEntryInfo:
+    id: int
+    amount: float
+    kind: str
+    created_at: dt.datetime
+    request_id: str | None
+    counterparty_id: int | None
+    memo: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class TransferResult:
+    amount: float
+    sender_balance: float
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestCreated:
+    id: str
+    kudos: float  #: the expected cost of the whole request
+    warnings: tuple[dict[str, str], ...] = ()
+    message: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    kudos: float
+    needs_upfront: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Generation:
+    """One finished result of a request."""
+
+    id: str
+    worker_id: str
+    worker_name: str
+    model: str
+    seed: int
+    state: str
+    censored: bool
+    result_key: str | None
+    text: str | None
+    gen_metadata: tuple[dict[str, Any], ...]
+    favourite: bool = False
+    public: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestStatus:
+    id: str
+    kind: str
+    state: str
+    prompt: str
+    params: dict[str, Any]
+    models: tuple[str, ...]
+    n: int
+    finished: int
+    processing: int
+    restarted: int
+    waiting: int
+    done: bool
+    faulted: bool
+    cancelled: bool
+    is_possible: bool
+    wait_time: int
+    queue_position: int
+    kudos: float
+    shared: bool
+    r2: bool
+    created_at: dt.datetime
+    warnings: tuple[dict[str, str], ...]
+    generations: tuple[Generation, ...] = ()
+    blocked_reason: str | None = None
+    user_id: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class PoppedJob:
+    """What a worker gets from a pop: one or more jobs of one request, or nothing and why."""
+
+    ids: tuple[str, ...]
+    request_id: str | None
+    kind: str
+    model: str | None
+    prompt: str
+    params: dict[str, Any]
+    seeds: tuple[int, ...]
+    ttl: int
+    nsfw_censor: bool
+    source_image_key: str | None
+    source_mask_key: str | None
+    source_processing: str | None
+    skipped: dict[str, int]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.ids)
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmitResult:
+    reward: float
+    duplicate: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerInfo:
+    id: str
+    name: str
+    owner_id: int
+    kind: str
+    models: tuple[str, ...]
+    max_pixels: int
+    nsfw: bool
+    trusted: bool
+    maintenance: bool
+    paused: bool
+    online: bool
+    threads: int
+    uptime_seconds: int
+    kudos_earned: float
+    jobs_done: int
+    things_per_second: float
+    info: str | None
+    team_id: str | None
+    bridge_agent: str | None
+    capabilities: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    kind: str
+    workers: int
+    queued: int
+    queued_things: float
+    eta: int
+    performance: float
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamInfo:
+    id: str
+    name: str
+    owner_id: int
+    info: str | None
+    worker_ids: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedKeyInfo:
+    id: str
+    user_id: int
+    name: str
+    kudos_limit: float  #: -1: unlimited
+    utilized: float
+    expires_at: dt.datetime | None
+    max_image_pixels: int
+    max_image_steps: int
+    max_text_tokens: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleInfo:
+    id: str
+    owner_id: int
+    kind: str
+    name: str
+    info: str | None
+    prompt: str
+    params: dict[str, Any]
+    models: tuple[str, ...]
+    public: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterInfo:
+    id: int
+    regex: str
+    filter_type: int
+    description: str | None
+    replacement: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class IpTimeoutInfo:
+    ip: str
+    expires_at: dt.datetime
+    reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepReport:
+    requeued: int = 0
+    faulted: int = 0
+    expired: int = 0

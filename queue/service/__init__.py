@@ -1,0 +1,11 @@
+"""The one async service API every frontend calls. Build it with ``HordeService.open(settings)``."""
+
+from __future__ import annotations
+
+from horde.queue.dto import Actor
+from horde.queue.service.facade import HordeService
+from horde.queue.service.requests import GenerationAsk
+from horde.queue.service.users import SYSTEM
+from horde.queue.service.workers import PopAsk, SubmitAsk
+
+__all__ = ["SYSTEM", "Actor", "GenerationAsk", "HordeService", "PopAsk", "SubmitAsk"]

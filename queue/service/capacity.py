@@ -1,0 +1,87 @@
+"""A few-seconds-old picture of the online workers: who serves which model, how fast. Cheap to ask, often."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from horde.queue.service.context import Context
+from horde.queue.store import workers as worker_store
+
+REFRESH_SECONDS = 5.0
+DEFAULT_THINGS_PER_SECOND = {"image": 1.0, "text": 10.0}  #: megapixelsteps/s or tokens/s when nothing is measured
+
+
+@dataclasses.dataclass(frozen=True)
+class OnlineWorker:
+    id: str
+    kind: str
+    models: frozenset[str]
+    max_pixels: int
+    nsfw: bool
+    threads: int
+    things_per_second: float
+    maintenance: bool
+
+
+@dataclasses.dataclass
+class Snapshot:
+    taken_at: dt.datetime
+    workers: list[OnlineWorker]
+
+    def serving(self, kind: str, models: list[str] | tuple[str, ...], pixels: int = 0) -> list[OnlineWorker]:
+        wanted = set(models)
+        return [
+            w
+            for w in self.workers
+            if w.kind == kind
+            and not w.maintenance
+            and (not wanted or wanted & w.models)
+            and (kind != "image" or w.max_pixels >= pixels)
+        ]
+
+    def throughput(self, kind: str, models: list[str] | tuple[str, ...]) -> float:
+        serving = self.serving(kind, models)
+        return sum(w.things_per_second * max(1, w.threads) for w in serving)
+
+    def threads(self, kind: str) -> int:
+        return sum(w.threads for w in self.workers if w.kind == kind)
+
+
+def things_per_second(row: Any) -> float:
+    if row.seconds_busy > 0 and row.things_done > 0:
+        return float(row.things_done / row.seconds_busy)
+    return DEFAULT_THINGS_PER_SECOND.get(row.kind, 1.0)
+
+
+class Capacity:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._snapshot: Snapshot | None = None
+
+    def invalidate(self) -> None:
+        self._snapshot = None
+
+    async def snapshot(self) -> Snapshot:
+        now = self.ctx.clock()
+        if self._snapshot and (now - self._snapshot.taken_at).total_seconds() < REFRESH_SECONDS:
+            return self._snapshot
+        since = now - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
+        async with self.ctx.db.read() as conn:
+            rows = await worker_store.listing(conn, online_since=since)
+        workers = [
+            OnlineWorker(
+                id=row.id,
+                kind=row.kind,
+                models=frozenset(row.models),
+                max_pixels=row.max_pixels,
+                nsfw=row.nsfw,
+                threads=row.threads,
+                things_per_second=things_per_second(row),
+                maintenance=row.maintenance or row.paused,
+            )
+            for row in rows
+        ]
+        self._snapshot = Snapshot(taken_at=now, workers=workers)
+        return self._snapshot

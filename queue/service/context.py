@@ -1,0 +1,22 @@
+"""What every part of the service shares: the database, settings, clock, secret and result store."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from horde.queue import clock as clock_mod
+from horde.queue.settings import CoreSettings
+from horde.queue.store.engine import Database
+from horde.queue.store.results import ResultStore
+
+logger = logging.getLogger("horde.queue")
+
+
+@dataclasses.dataclass
+class Context:
+    db: Database
+    settings: CoreSettings
+    secret: bytes
+    results: ResultStore
+    clock: clock_mod.Clock = clock_mod.now

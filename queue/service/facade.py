@@ -1,0 +1,47 @@
+"""``HordeService``: the engine's front door, grouping the areas (users, requests, workers, moderation, sweeps)."""
+
+from __future__ import annotations
+
+from horde.queue import clock as clock_mod
+from horde.queue.service import keys
+from horde.queue.service.capacity import Capacity
+from horde.queue.service.context import Context
+from horde.queue.service.moderation import Moderation
+from horde.queue.service.requests import RequestService
+from horde.queue.service.sweeps import Sweeps
+from horde.queue.service.users import UserService
+from horde.queue.service.workers import WorkerService
+from horde.queue.settings import CoreSettings
+from horde.queue.store.engine import Database
+from horde.queue.store.results import DatabaseResultStore, FolderResultStore, ResultStore
+
+
+class HordeService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.capacity = Capacity(ctx)
+        self.users = UserService(ctx)
+        self.moderation = Moderation(ctx)
+        self.requests = RequestService(ctx, self.capacity, self.moderation)
+        self.workers = WorkerService(ctx, self.capacity)
+        self.sweeps = Sweeps(ctx, self.workers)
+
+    @classmethod
+    def open(
+        cls,
+        settings: CoreSettings,
+        *,
+        clock: clock_mod.Clock = clock_mod.now,
+        results: ResultStore | None = None,
+    ) -> HordeService:
+        """Connect to the configured database (already migrated: ``horde db upgrade``)."""
+        db = Database(settings.resolved_database_url())
+        secret = keys.load_or_create_secret(
+            settings.data_dir, settings.secret_key.get_secret_value() if settings.secret_key else None
+        )
+        if results is None:
+            results = FolderResultStore(settings.data_dir / "results") if db.is_sqlite else DatabaseResultStore(db)
+        return cls(Context(db=db, settings=settings, secret=secret, results=results, clock=clock))
+
+    async def close(self) -> None:
+        await self.ctx.db.dispose()

@@ -1,0 +1,163 @@
+"""Prompt filters and IP timeouts: one place for the rules every frontend is held to."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+
+from horde.queue import dto, errors
+from horde.queue.domain.jobs import GenerationKind
+from horde.queue.domain.roles import Role, at_least
+from horde.queue.service.context import Context
+from horde.queue.service.users import require_role
+from horde.queue.store import audit, moderation as mod_store
+
+FILTER_REFRESH_SECONDS = 10.0
+BLOCKING_TYPES = frozenset({10, 11, 20})  #: AI Horde: 10-11 the "underage" group, 20 the "lewd" group
+_WEIGHT = re.compile(r"\(([^():]+):[0-9.]+\)")
+_PUNCT = re.compile(r"[^\w\s#]")
+
+
+def normalise(prompt: str) -> str:
+    """What filters match against: weights removed, punctuation to spaces, accents folded, spaces collapsed."""
+    text = prompt.split("###", 1)[0]
+    text = _WEIGHT.sub(r"\1", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = _PUNCT.sub(" ", text)
+    return " ".join(text.lower().split())
+
+
+@dataclasses.dataclass
+class _Filters:
+    loaded_at: dt.datetime
+    compiled: list[tuple[int, re.Pattern[str], str | None]]
+
+
+class Moderation:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._filters: _Filters | None = None
+
+    # --- prompt filters -------------------------------------------------------------------------------------
+
+    async def _compiled(self) -> list[tuple[int, re.Pattern[str], str | None]]:
+        now = self.ctx.clock()
+        if self._filters and (now - self._filters.loaded_at).total_seconds() < FILTER_REFRESH_SECONDS:
+            return self._filters.compiled
+        async with self.ctx.db.read() as conn:
+            rows = await mod_store.filters(conn)
+        compiled = []
+        for row in rows:
+            try:
+                compiled.append((row.filter_type, re.compile(row.regex, re.IGNORECASE), row.replacement))
+            except re.error:
+                continue  # stored filters were validated on write; an old bad one must not break submissions
+        self._filters = _Filters(now, compiled)
+        return compiled
+
+    async def check_prompt(self, prompt: str) -> list[int]:
+        """The filter types a prompt matches."""
+        text = normalise(prompt)
+        return sorted({ftype for ftype, pattern, _ in await self._compiled() if pattern.search(text)})
+
+    async def screen_prompt(self, actor: dto.Actor, prompt: str, kind: GenerationKind) -> str:
+        """Replace what replacement filters name; block an image prompt that a blocking filter matches, and put
+        the IP in a short timeout. Moderators are exempt from the timeout. Text prompts are not filtered."""
+        if kind is GenerationKind.TEXT:
+            return prompt
+        compiled = await self._compiled()
+        text = normalise(prompt)
+        blocked = [ftype for ftype, pattern, replacement in compiled if ftype in BLOCKING_TYPES and replacement is None and pattern.search(text)]
+        if blocked:
+            if actor.ip and not at_least(actor.role, Role.MODERATOR):
+                await self._timeout(actor.ip, minutes=3, reason="blocked prompt", by=None)
+            raise errors.CorruptPromptError()
+        positive, sep, negative = prompt.partition("###")
+        for _, pattern, replacement in compiled:
+            if replacement is not None:
+                positive = pattern.sub(replacement, positive)
+        if not positive.strip():
+            raise errors.CorruptPromptError()
+        return positive + sep + negative
+
+    async def list_filters(self, actor: dto.Actor, filter_type: int | None = None) -> list[dto.FilterInfo]:
+        require_role(actor, Role.MODERATOR)
+        async with self.ctx.db.read() as conn:
+            rows = await mod_store.filters(conn, filter_type)
+        return [dto.FilterInfo(r.id, r.regex, r.filter_type, r.description, r.replacement) for r in rows]
+
+    async def put_filter(
+        self,
+        actor: dto.Actor,
+        *,
+        regex: str,
+        filter_type: int,
+        description: str | None = None,
+        replacement: str | None = None,
+        filter_id: int | None = None,
+    ) -> dto.FilterInfo:
+        require_role(actor, Role.MODERATOR)
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise errors.ValidationError(f"Not a valid regular expression: {exc}", {"regex": "invalid"}) from exc
+        if not 10 <= filter_type <= 29:
+            raise errors.ValidationError("filter_type must be 10 to 29.", {"filter_type": "10-29"})
+        now = self.ctx.clock()
+        values = {"regex": regex, "filter_type": filter_type, "description": description, "replacement": replacement}
+        async with self.ctx.db.write() as conn:
+            if filter_id is None:
+                filter_id = await mod_store.add_filter(conn, {**values, "user_id": actor.user_id, "created_at": now})
+            else:
+                if await mod_store.filter_by_id(conn, filter_id) is None:
+                    raise errors.FilterNotFoundError()
+                await mod_store.update_filter(conn, filter_id, values)
+            await audit.record(conn, actor_id=actor.user_id, action="filter_saved", target_type="filter", target_id=str(filter_id), details=values, now=now)
+        self._filters = None
+        return dto.FilterInfo(filter_id, regex, filter_type, description, replacement)
+
+    async def delete_filter(self, actor: dto.Actor, filter_id: int) -> None:
+        require_role(actor, Role.MODERATOR)
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            if await mod_store.filter_by_id(conn, filter_id) is None:
+                raise errors.FilterNotFoundError()
+            await mod_store.delete_filter(conn, filter_id)
+            await audit.record(conn, actor_id=actor.user_id, action="filter_deleted", target_type="filter", target_id=str(filter_id), details={}, now=now)
+        self._filters = None
+
+    # --- IP timeouts ----------------------------------------------------------------------------------------
+
+    async def check_ip(self, ip: str) -> None:
+        async with self.ctx.db.read() as conn:
+            row = await mod_store.timeout_for(conn, ip, self.ctx.clock())
+        if row is not None:
+            seconds = int((row.expires_at - self.ctx.clock()).total_seconds())
+            raise errors.TimeoutIPError(f"Your IP address is in timeout for {seconds} more seconds.")
+
+    async def _timeout(self, ip: str, *, minutes: float, reason: str | None, by: int | None) -> dt.datetime:
+        now = self.ctx.clock()
+        expires = now + dt.timedelta(minutes=minutes)
+        async with self.ctx.db.write() as conn:
+            await mod_store.set_timeout(conn, {"ip": ip, "expires_at": expires, "reason": reason, "created_by": by, "created_at": now})
+        return expires
+
+    async def put_ip_timeout(self, actor: dto.Actor, ip: str, *, hours: float, reason: str | None = None) -> dto.IpTimeoutInfo:
+        require_role(actor, Role.MODERATOR)
+        if not 0 < hours <= 24 * 30:
+            raise errors.ValidationError("hours must be more than 0 and at most 720.", {"hours": "0-720"})
+        expires = await self._timeout(ip, minutes=hours * 60, reason=reason, by=actor.user_id)
+        return dto.IpTimeoutInfo(ip, expires, reason)
+
+    async def delete_ip_timeout(self, actor: dto.Actor, ip: str) -> bool:
+        require_role(actor, Role.MODERATOR)
+        async with self.ctx.db.write() as conn:
+            return await mod_store.delete_timeout(conn, ip) > 0
+
+    async def ip_timeouts(self, actor: dto.Actor) -> list[dto.IpTimeoutInfo]:
+        require_role(actor, Role.MODERATOR)
+        async with self.ctx.db.read() as conn:
+            rows = await mod_store.timeouts(conn, self.ctx.clock())
+        return [dto.IpTimeoutInfo(r.ip, r.expires_at, r.reason) for r in rows]

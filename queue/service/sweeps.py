@@ -1,0 +1,65 @@
+"""Background work the server runs on a timer: re-queue overdue jobs, expire requests and their results."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from horde.queue import dto
+from horde.queue.domain.jobs import RequestState
+from horde.queue.service.context import Context
+from horde.queue.service.workers import WorkerService
+from horde.queue.store import requests as request_store
+
+logger = logging.getLogger(__name__)
+
+
+class Sweeps:
+    def __init__(self, ctx: Context, workers: WorkerService) -> None:
+        self.ctx = ctx
+        self.workers = workers
+
+    async def expire_requests(self) -> int:
+        """Remove requests nobody touched within the expiry time (kept gallery requests stay), with their files."""
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            rows = await request_store.expired(conn, now)
+            ids = [row.id for row in rows]
+            keys = [key for row in rows for key in (row.source_image_key, row.source_mask_key) if key]
+            for request_id in ids:
+                keys += [job.result_key for job in await request_store.jobs_of(conn, request_id) if job.result_key]
+            await request_store.delete(conn, ids)
+        for key in keys:
+            await self.ctx.results.delete(key)
+        if ids:
+            logger.info("requests_expired", extra={"action": "requests_expired", "count": len(ids)})
+        return len(ids)
+
+    async def run_once(self) -> dto.SweepReport:
+        requeued, faulted = await self.workers.requeue_overdue()
+        expired = await self.expire_requests()
+        return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired)
+
+    async def run_forever(self, interval: float = 5.0) -> None:
+        """Sweep every ``interval`` seconds until cancelled. A failing sweep is logged and retried."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # noqa: BLE001 - a process boundary: keep sweeping
+                logger.exception("sweep failed", extra={"action": "sweep_failed"})
+            await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(sweeps: Sweeps, interval: float = 5.0):  # type: ignore[no-untyped-def]
+    task = asyncio.create_task(sweeps.run_forever(interval))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+__all__ = ["RequestState", "Sweeps", "running"]

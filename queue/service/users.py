@@ -1,0 +1,358 @@
+"""Accounts: authentication, registration, bot-linked (pseudonymous) users, moderation of users, kudos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from horde.queue import dto, errors
+from horde.queue.domain import kudos as kudos_rules, params as params_mod
+from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, AccountKind, Role, at_least
+from horde.queue.service import keys
+from horde.queue.service.context import Context
+from horde.queue.store import (
+    audit,
+    ledger,
+    requests as request_store,
+    users as user_store,
+    workers as worker_store,
+)
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = dto.Actor(user_id=-1, username="system", role=Role.ADMIN, kind=AccountKind.REGISTERED)
+TRANSFER_COOLDOWN = dt.timedelta(seconds=60)
+
+
+def user_info(row: Any, worker_count: int = 0) -> dto.UserInfo:
+    return dto.UserInfo(
+        id=row.id,
+        username=row.username,
+        kind=AccountKind(row.kind),
+        role=Role(row.role),
+        kudos=kudos_rules.from_milli(row.kudos_milli),
+        flagged=row.flagged,
+        suspended=row.suspended,
+        concurrency=row.concurrency,
+        created_at=row.created_at,
+        worker_count=worker_count,
+    )
+
+
+def actor_from_row(row: Any, *, ip: str | None, client_agent: str | None) -> dto.Actor:
+    return dto.Actor(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        kind=AccountKind(row.kind),
+        flagged=row.flagged,
+        ip=ip,
+        client_agent=client_agent,
+    )
+
+
+def require_role(actor: dto.Actor, role: Role) -> None:
+    if not at_least(actor.role, role):
+        raise errors.NotAdminError() if role is Role.ADMIN else errors.NotModeratorError()
+
+
+def check_username(username: str) -> str:
+    params_mod.reject_nul_bytes(username, "username")
+    name = " ".join(username.split())
+    if not 1 <= len(name) <= 100:
+        raise errors.ValidationError("A username has 1 to 100 characters.", {"username": "1-100 characters"})
+    return name
+
+
+class UserService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # --- identity -------------------------------------------------------------------------------------------
+
+    async def bootstrap(self) -> str | None:
+        """Create the anonymous user and the admin on first start. Returns the admin's API key, once."""
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            if await user_store.by_id(conn, ANONYMOUS_USER_ID) is None:
+                await user_store.insert(
+                    conn,
+                    user_id=ANONYMOUS_USER_ID,
+                    username="Anonymous",
+                    kind=AccountKind.ANONYMOUS.value,
+                    role=Role.USER.value,
+                    api_key_hash=keys.hash_api_key(self.ctx.secret, ANONYMOUS_API_KEY),
+                    concurrency=self.ctx.settings.default_concurrency,
+                    now=now,
+                )
+                await ledger.open_account(conn, user_id=ANONYMOUS_USER_ID, kind=AccountKind.ANONYMOUS, now=now)
+            if await user_store.by_username(conn, self.ctx.settings.admin_username) is not None:
+                return None
+        created = await self.create_user(SYSTEM, self.ctx.settings.admin_username, role=Role.ADMIN)
+        return created.api_key
+
+    def anonymous(self, *, ip: str | None = None, client_agent: str | None = None) -> dto.Actor:
+        return dto.Actor(
+            user_id=ANONYMOUS_USER_ID,
+            username="Anonymous",
+            role=Role.USER,
+            kind=AccountKind.ANONYMOUS,
+            ip=ip,
+            client_agent=client_agent,
+        )
+
+    async def authenticate(
+        self, api_key: str | None, *, ip: str | None = None, client_agent: str | None = None
+    ) -> dto.Actor:
+        """The actor an API key stands for; no key (or ``0000000000``) is the anonymous user."""
+        if not api_key or api_key == ANONYMOUS_API_KEY:
+            return self.anonymous(ip=ip, client_agent=client_agent)
+        async with self.ctx.db.read() as conn:
+            row = await user_store.by_key_hash(conn, keys.hash_api_key(self.ctx.secret, api_key))
+        if row is None:
+            raise errors.AuthError()
+        if row.suspended:
+            raise errors.SuspendedError()
+        return actor_from_row(row, ip=ip, client_agent=client_agent)
+
+    async def actor_for(self, user_id: int, *, ip: str | None = None) -> dto.Actor:
+        async with self.ctx.db.read() as conn:
+            row = await user_store.by_id(conn, user_id)
+        if row is None:
+            raise errors.UserNotFoundError()
+        if row.suspended:
+            raise errors.SuspendedError()
+        return actor_from_row(row, ip=ip, client_agent=None)
+
+    async def create_user(
+        self,
+        actor: dto.Actor,
+        username: str,
+        *,
+        role: Role = Role.USER,
+        kudos: float = 0.0,
+        concurrency: int | None = None,
+        kind: AccountKind = AccountKind.REGISTERED,
+        external_id: str | None = None,
+    ) -> dto.NewUser:
+        """Create an account (admins; or anyone registering themselves with the defaults)."""
+        if role is not Role.USER or kudos or concurrency is not None:
+            require_role(actor, Role.ADMIN)
+        if kudos < 0:
+            raise errors.KudosValidationError("Starting kudos cannot be negative.", {"kudos": "must be >= 0"})
+        if concurrency is not None and not 1 <= concurrency <= 1000:
+            raise errors.ValidationError("Concurrency must be 1 to 1000.", {"concurrency": "1-1000"})
+        name = check_username(username)
+        api_key = keys.new_api_key()
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            user_id = await user_store.insert(
+                conn,
+                username=name,
+                kind=kind.value,
+                role=role.value,
+                api_key_hash=keys.hash_api_key(self.ctx.secret, api_key),
+                concurrency=concurrency or self.ctx.settings.default_concurrency,
+                external_id=external_id,
+                now=now,
+            )
+            await ledger.open_account(conn, user_id=user_id, kind=kind, now=now)
+            if kudos:
+                await ledger.append(
+                    conn,
+                    user_id=user_id,
+                    amount_milli=kudos_rules.to_milli(kudos),
+                    kind=kudos_rules.EntryKind.ADMIN_GRANT,
+                    now=now,
+                    memo=f"granted by {actor.username}",
+                )
+            row = await user_store.by_id(conn, user_id)
+        logger.info("user_created", extra={"action": "user_created", "user_id": user_id, "actor": actor.user_id})
+        return dto.NewUser(user=user_info(row), api_key=api_key)
+
+    async def register(self, actor: dto.Actor, username: str) -> dto.NewUser:
+        """Self-service registration: a plain account with the default limits."""
+        return await self.create_user(actor, username)
+
+    async def linked_actor(self, provider: str, external_id: str, display_name: str) -> dto.Actor:
+        """The pseudonymous account for a Discord or Mastodon user, created on first use (bots act as it)."""
+        link = f"{provider}:{external_id}"
+        async with self.ctx.db.read() as conn:
+            row = await user_store.by_external_id(conn, link)
+        if row is None:
+            try:
+                await self.create_user(SYSTEM, display_name, kind=AccountKind.PSEUDONYMOUS, external_id=link)
+            except IntegrityError:
+                pass  # a concurrent first use created it
+            async with self.ctx.db.read() as conn:
+                row = await user_store.by_external_id(conn, link)
+        if row is None:  # pragma: no cover - created just above
+            raise errors.UserNotFoundError()
+        if row.suspended:
+            raise errors.SuspendedError()
+        return actor_from_row(row, ip=None, client_agent=provider)
+
+    async def reset_api_key(self, actor: dto.Actor) -> str:
+        if actor.is_anonymous:
+            raise errors.AnonForbiddenError()
+        api_key = keys.new_api_key()
+        async with self.ctx.db.write() as conn:
+            await user_store.update(conn, actor.user_id, api_key_hash=keys.hash_api_key(self.ctx.secret, api_key))
+        return api_key
+
+    # --- reading --------------------------------------------------------------------------------------------
+
+    async def get(self, actor: dto.Actor, user_id: int) -> dto.UserInfo:
+        async with self.ctx.db.read() as conn:
+            row = await user_store.by_id(conn, user_id)
+            if row is None:
+                raise errors.UserNotFoundError()
+            count = await worker_store.count_for_owner(conn, user_id)
+        return user_info(row, count)
+
+    async def me(self, actor: dto.Actor) -> dto.UserInfo:
+        return await self.get(actor, actor.user_id)
+
+    async def find(self, actor: dto.Actor, name: str) -> dto.UserInfo:
+        """Find by ``alias#id`` (AI Horde's convention: only the number after the last ``#`` counts) or by name."""
+        _, _, number = name.rpartition("#")
+        if number.isdigit():
+            return await self.get(actor, int(number))
+        async with self.ctx.db.read() as conn:
+            row = await user_store.by_username(conn, name)
+        if row is None:
+            raise errors.UserNotFoundError()
+        return user_info(row)
+
+    async def listing(self, actor: dto.Actor, *, page: int = 1, sort: str = "kudos") -> list[dto.UserInfo]:
+        async with self.ctx.db.read() as conn:
+            rows = await user_store.listing(conn, offset=max(0, page - 1) * 25, limit=25, sort=sort)
+        return [user_info(row) for row in rows]
+
+    async def kudos_history(
+        self, actor: dto.Actor, user_id: int | None = None, *, limit: int = 50, before_id: int | None = None
+    ) -> list[dto.KudosEntryInfo]:
+        target = actor.user_id if user_id is None else user_id
+        if target != actor.user_id:
+            require_role(actor, Role.MODERATOR)
+        async with self.ctx.db.read() as conn:
+            rows = await ledger.history(conn, target, limit=min(limit, 500), before_id=before_id)
+        return [
+            dto.KudosEntryInfo(
+                id=row.id,
+                amount=kudos_rules.from_milli(row.amount_milli),
+                kind=row.kind,
+                created_at=row.created_at,
+                request_id=row.request_id,
+                counterparty_id=row.counterparty_id,
+                memo=row.memo,
+            )
+            for row in rows
+        ]
+
+    # --- changing -------------------------------------------------------------------------------------------
+
+    async def modify(self, actor: dto.Actor, user_id: int, **changes: Any) -> dto.UserInfo:
+        """Moderators change flags, concurrency and grant kudos; only admins change roles."""
+        require_role(actor, Role.MODERATOR)
+        allowed = {"role", "flagged", "suspended", "concurrency", "kudos", "username", "contact"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise errors.ValidationError(f"Cannot change {sorted(unknown)}.")
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            row = await user_store.by_id(conn, user_id)
+            if row is None:
+                raise errors.UserNotFoundError()
+            if user_id == ANONYMOUS_USER_ID and ({"role", "kudos"} & set(changes)):
+                raise errors.AnonForbiddenError("The anonymous user can hold no role or kudos.")
+            values: dict[str, Any] = {}
+            if "role" in changes:
+                require_role(actor, Role.ADMIN)
+                values["role"] = Role(changes["role"]).value
+            for flag in ("flagged", "suspended"):
+                if flag in changes:
+                    values[flag] = bool(changes[flag])
+            if "concurrency" in changes:
+                concurrency = int(changes["concurrency"])
+                if not 1 <= concurrency <= 1000:
+                    raise errors.ValidationError("Concurrency must be 1 to 1000.", {"concurrency": "1-1000"})
+                values["concurrency"] = concurrency
+            if "username" in changes:
+                values["username"] = check_username(str(changes["username"]))
+            if "contact" in changes:
+                values["contact"] = str(changes["contact"])[:500]
+            if values:
+                await user_store.update(conn, user_id, **values)
+            if changes.get("kudos"):
+                await ledger.append(
+                    conn,
+                    user_id=user_id,
+                    amount_milli=kudos_rules.to_milli(float(changes["kudos"])),
+                    kind=kudos_rules.EntryKind.ADMIN_GRANT,
+                    now=now,
+                    memo=f"by {actor.display_name}",
+                )
+            await audit.record(
+                conn,
+                actor_id=actor.user_id,
+                action="user_modified",
+                target_type="user",
+                target_id=str(user_id),
+                details=changes,
+                now=now,
+            )
+            row = await user_store.by_id(conn, user_id)
+        return user_info(row)
+
+    async def transfer_kudos(self, actor: dto.Actor, to: str, amount: float) -> dto.TransferResult:
+        """Send kudos to another user (by ``alias#id`` or name)."""
+        if actor.is_anonymous:
+            raise errors.KudosTransferFromAnonError()
+        if not isinstance(amount, int | float) or amount != amount or amount <= 0:
+            raise errors.NegativeKudosTransferError()
+        target = await self.find(actor, to)
+        if target.id == actor.user_id:
+            raise errors.KudosTransferToSelfError()
+        if target.kind is AccountKind.ANONYMOUS:
+            raise errors.KudosTransferToAnonError()
+        milli = kudos_rules.to_milli(amount)
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            sender = await user_store.by_id(conn, actor.user_id)
+            receiver = await user_store.by_id(conn, target.id)
+            if sender is None or receiver is None:
+                raise errors.UserNotFoundError()
+            if sender.flagged or sender.suspended or receiver.flagged or receiver.suspended:
+                raise errors.FaultWhenKudosSendingError()
+            last_back = await ledger.last_transfer_between(conn, receiver.id, sender.id)
+            if last_back is not None and now - last_back < TRANSFER_COOLDOWN:
+                raise errors.TooFastKudosTransfersError()
+            floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(sender.kind)))
+            available = sender.kudos_milli - floor - await request_store.reserved_milli(conn, sender.id)
+            if milli > available:
+                raise errors.KudosTransferNotEnoughError(
+                    f"You can send at most {kudos_rules.from_milli(max(0, available)):g} kudos."
+                )
+            balance = await ledger.append(
+                conn,
+                user_id=sender.id,
+                amount_milli=-milli,
+                kind=kudos_rules.EntryKind.TRANSFER_OUT,
+                counterparty_id=receiver.id,
+                now=now,
+            )
+            await ledger.append(
+                conn,
+                user_id=receiver.id,
+                amount_milli=milli,
+                kind=kudos_rules.EntryKind.TRANSFER_IN,
+                counterparty_id=sender.id,
+                now=now,
+            )
+        logger.info("kudos_transferred", extra={"action": "kudos_transferred", "actor": actor.user_id, "to": target.id})
+        return dto.TransferResult(amount=kudos_rules.from_milli(milli), sender_balance=kudos_rules.from_milli(balance))
+

@@ -1,0 +1,44 @@
+"""Settings of the engine, read once by the entry point from ``HORDE_*`` variables (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CoreSettings(BaseSettings):
+    """What the queue and kudos engine needs; the web, bot and worker settings extend or stand beside it."""
+
+    model_config = SettingsConfigDict(env_prefix="HORDE_", env_file=".env", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the embedded SQLite database and stored results.")
+    database_url: str | None = Field(
+        None,
+        description="sqlite:///PATH or postgresql://USER@HOST:PORT/DB; default SQLite in the data dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Secret that hashes API keys and signs URLs and cookies; generated into the data dir if unset.",
+    )
+    job_ttl_min_seconds: int = Field(150, description="Shortest time a worker has for one image job.")
+    text_job_ttl_seconds: int = Field(150, description="Time a worker has for one text job.")
+    request_expiry_seconds: int = Field(
+        1200, description="A request and its results vanish this long after the last activity."
+    )
+    gallery_expiry_seconds: int = Field(
+        0, description="Results kept in a logged-in user's gallery expire after this long; 0 keeps them forever."
+    )
+    max_attempts: int = Field(3, description="Times a job may be handed out before its request is faulted.")
+    default_concurrency: int = Field(30, description="Images and texts a user may have waiting at once.")
+    ageing_per_second: float = Field(
+        5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
+    )
+    worker_stale_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
+    kudos_trust_threshold: float = Field(0.0, description="Unused until trust escrow lands; kept for compatibility.")
+    admin_username: str = Field("admin", description="Name of the admin account created on first start.")
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or SQLite in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'horde.db').resolve()}"

@@ -1,0 +1,109 @@
+"""Jobs: the guarded state changes (claim, finish, re-queue, cancel). Each is one ``UPDATE … WHERE state IN``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.domain.jobs import JobState, sources_of
+from horde.queue.store import tables
+
+J = tables.jobs
+Row = sa.Row[Any]
+
+
+async def claim(
+    conn: AsyncConnection,
+    *,
+    request_id: str,
+    count: int,
+    worker_id: str,
+    model: str,
+    now: dt.datetime,
+    deadline: dt.datetime,
+) -> list[Row]:
+    """Hand up to ``count`` queued jobs of one request to a worker. Jobs locked by a concurrent pop are skipped
+    (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker."""
+    pick = (
+        sa.select(J.c.id)
+        .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
+        .order_by(J.c.position)
+        .limit(count)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        J.update()
+        .where(J.c.id.in_(pick.scalar_subquery()), J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
+        .values(
+            state=JobState.PROCESSING.value,
+            worker_id=worker_id,
+            model=model,
+            popped_at=now,
+            deadline=deadline,
+            attempts=J.c.attempts + 1,
+        )
+        .returning(J.c.id, J.c.position, J.c.seed)
+    )
+    return sorted((await conn.execute(statement)).all(), key=lambda row: row.position)
+
+
+async def by_id(conn: AsyncConnection, job_id: str) -> Row | None:
+    return (await conn.execute(sa.select(J).where(J.c.id == job_id))).one_or_none()
+
+
+async def finish(conn: AsyncConnection, *, job_id: str, worker_id: str, values: dict[str, Any]) -> bool:
+    """processing → done, only for the worker holding the job. False when someone else got there first."""
+    result = await conn.execute(
+        J.update()
+        .where(J.c.id == job_id, J.c.worker_id == worker_id, J.c.state.in_([s.value for s in sources_of(JobState.DONE)]))
+        .values(state=JobState.DONE.value, **values)
+    )
+    return bool(result.rowcount)
+
+
+async def release(conn: AsyncConnection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:
+    """processing → queued (retry) or faulted (out of attempts)."""
+    query = J.update().where(J.c.id == job_id, J.c.state == JobState.PROCESSING.value)
+    if worker_id is not None:
+        query = query.where(J.c.worker_id == worker_id)
+    values: dict[str, Any] = {"state": target.value, "deadline": None}
+    if target is JobState.QUEUED:
+        values["worker_id"] = None
+    result = await conn.execute(query.values(**values))
+    return bool(result.rowcount)
+
+
+async def overdue(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[Row]:
+    query = (
+        sa.select(J.c.id, J.c.request_id, J.c.worker_id, J.c.attempts)
+        .where(J.c.state == JobState.PROCESSING.value, J.c.deadline < now)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def cancel_queued(conn: AsyncConnection, request_id: str) -> int:
+    result = await conn.execute(
+        J.update()
+        .where(J.c.request_id == request_id, J.c.state.in_([s.value for s in sources_of(JobState.CANCELLED)]))
+        .where(J.c.state == JobState.QUEUED.value)
+        .values(state=JobState.CANCELLED.value)
+    )
+    return int(result.rowcount)
+
+
+async def fault_queued(conn: AsyncConnection, request_id: str) -> int:
+    result = await conn.execute(
+        J.update()
+        .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
+        .values(state=JobState.FAULTED.value)
+    )
+    return int(result.rowcount)
+
+
+async def set_flags(conn: AsyncConnection, job_ids: Sequence[str], **values: Any) -> None:
+    await conn.execute(J.update().where(J.c.id.in_(list(job_ids))).values(**values))

@@ -1,0 +1,55 @@
+"""Prompt filters and IP timeouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+F = tables.prompt_filters
+T = tables.ip_timeouts
+
+
+async def filters(conn: AsyncConnection, filter_type: int | None = None) -> list[sa.Row[Any]]:
+    query = sa.select(F).order_by(F.c.id)
+    if filter_type is not None:
+        query = query.where(F.c.filter_type == filter_type)
+    return list((await conn.execute(query)).all())
+
+
+async def filter_by_id(conn: AsyncConnection, filter_id: int) -> sa.Row[Any] | None:
+    return (await conn.execute(sa.select(F).where(F.c.id == filter_id))).one_or_none()
+
+
+async def add_filter(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    return int((await conn.execute(F.insert().values(**values).returning(F.c.id))).scalar_one())
+
+
+async def update_filter(conn: AsyncConnection, filter_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(F.update().where(F.c.id == filter_id).values(**values))
+
+
+async def delete_filter(conn: AsyncConnection, filter_id: int) -> None:
+    await conn.execute(F.delete().where(F.c.id == filter_id))
+
+
+async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> sa.Row[Any] | None:
+    query = sa.select(T).where(T.c.ip == ip, T.c.expires_at > now)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def set_timeout(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(T.delete().where(T.c.ip == values["ip"]))
+    await conn.execute(T.insert().values(**values))
+
+
+async def delete_timeout(conn: AsyncConnection, ip: str) -> int:
+    return int((await conn.execute(T.delete().where(T.c.ip == ip))).rowcount)
+
+
+async def timeouts(conn: AsyncConnection, now: dt.datetime) -> list[sa.Row[Any]]:
+    return list((await conn.execute(sa.select(T).where(T.c.expires_at > now).order_by(T.c.expires_at))).all())

@@ -1,0 +1,149 @@
+"""The queue index: one row per (waiting request, model), ordered by rank. Pop reads a bounded prefix of it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+NEEDS_IMG2IMG = 1
+NEEDS_PAINTING = 2
+NEEDS_LORA = 4
+NEEDS_POST_PROCESSING = 8
+
+Q = tables.queue_entries
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryValues:
+    """What the queue index keeps of a request."""
+
+    request_id: str
+    kind: str
+    models: Sequence[str]
+    rank: float
+    user_id: int
+    pixels: int
+    things: float
+    nsfw: bool
+    trusted_only: bool
+    needs: int
+    targeted: bool
+
+
+def entry_for(req: Mapping[str, Any]) -> EntryValues:
+    """The index row of a request (a ``generation_requests`` row, or the values about to be inserted)."""
+    params = req["params"]
+    needs = 0
+    if req["source_image_key"]:
+        needs |= NEEDS_IMG2IMG if req["source_processing"] == "img2img" else NEEDS_PAINTING
+    if params.get("loras"):
+        needs |= NEEDS_LORA
+    if params.get("post_processing"):
+        needs |= NEEDS_POST_PROCESSING
+    is_image = req["kind"] == "image"
+    return EntryValues(
+        request_id=req["id"],
+        kind=req["kind"],
+        models=req["models"],
+        rank=req["rank"],
+        user_id=req["user_id"],
+        pixels=params.get("width", 0) * params.get("height", 0) if is_image else 0,
+        things=req["things"],
+        nsfw=req["nsfw"],
+        trusted_only=req["trusted_workers"],
+        needs=needs,
+        targeted=bool(req["worker_ids"]),
+    )
+
+
+async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
+    """Put ``queued`` more jobs of a request in the index (creating its rows, or adding to them)."""
+    rows = [
+        {
+            "request_id": entry.request_id,
+            "model": model,
+            "kind": entry.kind,
+            "rank": entry.rank,
+            "user_id": entry.user_id,
+            "pixels": entry.pixels,
+            "things": entry.things,
+            "queued": queued,
+            "nsfw": entry.nsfw,
+            "trusted_only": entry.trusted_only,
+            "needs": entry.needs,
+            "targeted": entry.targeted,
+        }
+        for model in (entry.models or [""])
+    ]
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(Q)
+    statement = insert.on_conflict_do_update(
+        index_elements=[Q.c.request_id, Q.c.model], set_={"queued": Q.c.queued + insert.excluded.queued}
+    )
+    await conn.execute(statement, rows)
+
+
+async def take(conn: AsyncConnection, request_id: str, count: int) -> None:
+    """``count`` jobs of a request left the queue; drop its rows when none is left."""
+    await conn.execute(Q.update().where(Q.c.request_id == request_id).values(queued=Q.c.queued - count))
+    await conn.execute(Q.delete().where(Q.c.request_id == request_id, Q.c.queued <= 0))
+
+
+async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:
+    ids = list(request_ids)
+    if ids:
+        await conn.execute(Q.delete().where(Q.c.request_id.in_(ids)))
+
+
+_COLUMNS = (Q.c.request_id, Q.c.model, Q.c.rank, Q.c.user_id, Q.c.pixels, Q.c.nsfw, Q.c.trusted_only, Q.c.needs, Q.c.targeted, Q.c.queued)
+
+
+async def candidates(
+    conn: AsyncConnection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
+) -> list[sa.Row[Any]]:
+    """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
+    best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
+    cost does not grow with the queue's length."""
+    parts = [
+        sa.select(*_COLUMNS).where(Q.c.kind == kind, Q.c.model == model).order_by(Q.c.rank.desc()).limit(per_model)
+        for model in [*models, ""]
+    ]
+    parts += [
+        sa.select(*_COLUMNS).where(Q.c.user_id == owner, Q.c.kind == kind).order_by(Q.c.rank.desc()).limit(per_model)
+        for owner in owner_ids
+    ]
+    union = sa.union_all(*(part.subquery().select() for part in parts))
+    return list((await conn.execute(union)).all())
+
+
+async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
+    """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone."""
+    mine = (await conn.execute(sa.select(Q.c.model, Q.c.rank, Q.c.kind).where(Q.c.request_id == request_id))).all()
+    best: tuple[int, float] | None = None
+    for row in mine:
+        ahead = (
+            await conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Q.c.things * Q.c.queued), 0.0)).where(
+                    Q.c.kind == row.kind, Q.c.model == row.model, Q.c.rank > row.rank
+                )
+            )
+        ).one()
+        if best is None or ahead[0] < best[0]:
+            best = (int(ahead[0]), float(ahead[1]))
+    return best or (0, 0.0)
+
+
+async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[int, float]]:
+    """model → (queued jobs, queued things), for the status pages."""
+    rows = await conn.execute(
+        sa.select(Q.c.model, sa.func.sum(Q.c.queued), sa.func.sum(Q.c.things * Q.c.queued))
+        .where(Q.c.kind == kind)
+        .group_by(Q.c.model)
+    )
+    return {row[0]: (int(row[1]), float(row[2])) for row in rows}

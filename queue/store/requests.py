@@ -1,0 +1,101 @@
+"""Generation requests and the jobs they are split into."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
+from horde.queue.store import tables
+
+R = tables.generation_requests
+J = tables.jobs
+Row = sa.Row[Any]
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
+    await conn.execute(R.insert().values(**values))
+    await conn.execute(J.insert(), list(job_rows))
+
+
+async def by_id(conn: AsyncConnection, request_id: str) -> Row | None:
+    return (await conn.execute(sa.select(R).where(R.c.id == request_id))).one_or_none()
+
+
+async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Row]:
+    return list((await conn.execute(sa.select(J).where(J.c.request_id == request_id).order_by(J.c.position))).all())
+
+
+async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | None) -> int:
+    """Jobs queued or processing for the user (for the anonymous user: for this IP only)."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(J.join(R, J.c.request_id == R.c.id))
+        .where(
+            R.c.user_id == user_id,
+            R.c.state == RequestState.WAITING.value,
+            J.c.state.in_([JobState.QUEUED.value, JobState.PROCESSING.value]),
+        )
+    )
+    if ip is not None:
+        query = query.where(R.c.ip == ip)
+    return int(await conn.scalar(query) or 0)
+
+
+async def reserved_milli(conn: AsyncConnection, user_id: int) -> int:
+    """Kudos held for the user's waiting requests that had to be paid up front and are not charged yet."""
+    total = await conn.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(R.c.upfront_milli - R.c.charged_milli), 0)).where(
+            R.c.user_id == user_id, R.c.state == RequestState.WAITING.value, R.c.upfront_milli > 0
+        )
+    )
+    return max(0, int(total or 0))
+
+
+async def set_state(conn: AsyncConnection, request_id: str, state: RequestState, now: dt.datetime) -> None:
+    await conn.execute(R.update().where(R.c.id == request_id).values(state=state.value, updated_at=now))
+
+
+async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.datetime) -> bool:
+    """Mark a waiting request done once none of its jobs is left queued or processing."""
+    open_jobs = await conn.scalar(
+        sa.select(sa.func.count()).where(J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES]))
+    )
+    if open_jobs:
+        return False
+    result = await conn.execute(
+        R.update()
+        .where(R.c.id == request_id, R.c.state == RequestState.WAITING.value)
+        .values(state=RequestState.DONE.value, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def touch(conn: AsyncConnection, request_id: str, now: dt.datetime, expires_at: dt.datetime) -> None:
+    await conn.execute(R.update().where(R.c.id == request_id).values(updated_at=now, expires_at=expires_at))
+
+
+async def expired(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[Row]:
+    """Requests past their expiry that are not kept in a gallery."""
+    query = (
+        sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key)
+        .where(R.c.expires_at < now, R.c.kept.is_(False))
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def delete(conn: AsyncConnection, request_ids: Sequence[str]) -> None:
+    if request_ids:
+        await conn.execute(J.delete().where(J.c.request_id.in_(request_ids)))
+        await conn.execute(tables.queue_entries.delete().where(tables.queue_entries.c.request_id.in_(request_ids)))
+        await conn.execute(R.delete().where(R.c.id.in_(request_ids)))
+
+
+async def for_user(conn: AsyncConnection, user_id: int, *, limit: int, offset: int = 0) -> list[Row]:
+    query = sa.select(R).where(R.c.user_id == user_id).order_by(R.c.created_at.desc()).limit(limit).offset(offset)
+    return list((await conn.execute(query)).all())

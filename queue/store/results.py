@@ -1,0 +1,82 @@
+"""Where results and source images live: a folder in the data dir (one node), or the database (several nodes)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from horde.queue import clock
+from horde.queue.store import tables
+from horde.queue.store.engine import Database
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+def check_key(key: str) -> str:
+    if not _SAFE_KEY.match(key) or ".." in key:
+        raise ValueError(f"bad storage key {key!r}")
+    return key
+
+
+class ResultStore(Protocol):
+    async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
+    async def load(self, key: str) -> bytes | None: ...
+    async def delete(self, key: str) -> None: ...
+
+
+class FolderResultStore:
+    """Files under ``<data dir>/results``; writes go to a temporary name first, then are renamed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / check_key(key)
+
+    async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
+        path = self._path(key)
+
+        def write() -> None:
+            tmp = path.with_suffix(path.suffix + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+
+        await asyncio.to_thread(write)
+
+    async def load(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
+
+
+class DatabaseResultStore:
+    """Blobs in the shared database, so every node behind a load balancer can serve every result."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
+        async with self.db.write() as conn:
+            await conn.execute(tables.blobs.delete().where(tables.blobs.c.key == check_key(key)))
+            await conn.execute(
+                tables.blobs.insert().values(key=key, content_type=content_type, data=data, created_at=clock.now())
+            )
+
+    async def load(self, key: str) -> bytes | None:
+        async with self.db.read() as conn:
+            data = await conn.scalar(sa.select(tables.blobs.c.data).where(tables.blobs.c.key == check_key(key)))
+        return bytes(data) if data is not None else None
+
+    async def delete(self, key: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(tables.blobs.delete().where(tables.blobs.c.key == check_key(key)))

@@ -1,0 +1,72 @@
+"""Users and their API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+Row = sa.Row[Any]
+
+
+async def insert(
+    conn: AsyncConnection,
+    *,
+    username: str,
+    kind: str,
+    role: str,
+    api_key_hash: str | None,
+    concurrency: int,
+    now: dt.datetime,
+    external_id: str | None = None,
+    user_id: int | None = None,
+) -> int:
+    values: dict[str, Any] = {
+        "username": username,
+        "kind": kind,
+        "role": role,
+        "api_key_hash": api_key_hash,
+        "external_id": external_id,
+        "concurrency": concurrency,
+        "kudos_milli": 0,
+        "flagged": False,
+        "suspended": False,
+        "created_at": now,
+        "last_active_at": now,
+    }
+    if user_id is not None:
+        values["id"] = user_id
+    result = await conn.execute(tables.users.insert().values(**values).returning(tables.users.c.id))
+    return int(result.scalar_one())
+
+
+async def by_id(conn: AsyncConnection, user_id: int) -> Row | None:
+    return (await conn.execute(sa.select(tables.users).where(tables.users.c.id == user_id))).one_or_none()
+
+
+async def by_key_hash(conn: AsyncConnection, key_hash: str) -> Row | None:
+    return (await conn.execute(sa.select(tables.users).where(tables.users.c.api_key_hash == key_hash))).one_or_none()
+
+
+async def by_external_id(conn: AsyncConnection, external_id: str) -> Row | None:
+    query = sa.select(tables.users).where(tables.users.c.external_id == external_id)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def by_username(conn: AsyncConnection, username: str) -> Row | None:
+    query = sa.select(tables.users).where(tables.users.c.username == username).order_by(tables.users.c.id).limit(1)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def update(conn: AsyncConnection, user_id: int, **values: Any) -> None:
+    await conn.execute(tables.users.update().where(tables.users.c.id == user_id).values(**values))
+
+
+async def listing(conn: AsyncConnection, *, offset: int = 0, limit: int = 25, sort: str = "kudos") -> list[Row]:
+    order = tables.users.c.kudos_milli.desc() if sort == "kudos" else tables.users.c.id.asc()
+    query = sa.select(tables.users).order_by(order, tables.users.c.id).offset(offset).limit(limit)
+    return list((await conn.execute(query)).all())

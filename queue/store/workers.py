@@ -1,0 +1,58 @@
+"""Registered workers: check-ins, stats, listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+W = tables.workers
+Row = sa.Row[Any]
+
+
+async def by_name(conn: AsyncConnection, name: str) -> Row | None:
+    return (await conn.execute(sa.select(W).where(W.c.name == name))).one_or_none()
+
+
+async def by_id(conn: AsyncConnection, worker_id: str) -> Row | None:
+    return (await conn.execute(sa.select(W).where(W.c.id == worker_id))).one_or_none()
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(W.insert().values(**values))
+
+
+async def update(conn: AsyncConnection, worker_id: str, **values: Any) -> None:
+    await conn.execute(W.update().where(W.c.id == worker_id).values(**values))
+
+
+async def count_for_owner(conn: AsyncConnection, owner_id: int) -> int:
+    return int(await conn.scalar(sa.select(sa.func.count()).where(W.c.owner_id == owner_id)) or 0)
+
+
+async def listing(
+    conn: AsyncConnection, *, kind: str | None = None, owner_id: int | None = None, online_since: dt.datetime | None = None
+) -> list[Row]:
+    query = sa.select(W).order_by(W.c.name)
+    if kind:
+        query = query.where(W.c.kind == kind)
+    if owner_id is not None:
+        query = query.where(W.c.owner_id == owner_id)
+    if online_since is not None:
+        query = query.where(W.c.last_check_in >= online_since)
+    return list((await conn.execute(query)).all())
+
+
+async def delete(conn: AsyncConnection, worker_id: str) -> None:
+    await conn.execute(W.delete().where(W.c.id == worker_id))
+
+
+async def names(conn: AsyncConnection, worker_ids: list[str]) -> dict[str, str]:
+    if not worker_ids:
+        return {}
+    rows = await conn.execute(sa.select(W.c.id, W.c.name).where(W.c.id.in_(worker_ids)))
+    return {row.id: row.name for row in rows}

@@ -1,0 +1,95 @@
+"""``horde worker``: run a worker against a Horde (or any AI-Horde-compatible) server.
+
+Options override ``HORDE_WORKER_*`` environment variables, which override the ``--config`` TOML file. With
+``--once`` the worker does a single pop round (image, and text if text models are served), finishes and submits
+what it got, and exits: handy for scripts and demos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from horde.worker.settings import WorkerSettings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``horde worker`` argument parser."""
+    parser = argparse.ArgumentParser(prog="horde worker", description="Serve image and text jobs of a Horde.")
+    parser.add_argument("--url", help="server base URL (default http://127.0.0.1:7001)")
+    parser.add_argument("--api-key", help="the worker owner's API key")
+    parser.add_argument(
+        "--model",
+        dest="models",
+        action="append",
+        metavar="MODEL",
+        help="image model NAME or NAME=SOURCE (folder, file.safetensors[@CONFIG_DIR], repo id); repeatable",
+    )
+    parser.add_argument("--text-model", dest="text_models", action="append", metavar="MODEL", help="text model")
+    parser.add_argument("--name", help="worker name")
+    parser.add_argument("--max-pixels", type=int, help="largest width*height accepted")
+    parser.add_argument("--threads", type=int, help="jobs handled at once")
+    parser.add_argument("--amount", type=int, help="jobs asked for in one pop (batched)")
+    parser.add_argument("--nsfw", action=argparse.BooleanOptionalAction, default=None, help="accept NSFW requests")
+    parser.add_argument("--lora-dir", type=Path, help="folder of LoRA .safetensors files (enables LoRAs)")
+    parser.add_argument("--model-dir", type=Path, help="folder where model names are looked up")
+    parser.add_argument("--safety-checker", type=Path, help="folder of a diffusers safety checker")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile on CUDA")
+    parser.add_argument("--poll-interval", type=float, help="seconds between pops when idle")
+    parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.add_argument("--once", action="store_true", default=None, help="one pop round, then exit")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> WorkerSettings:
+    """Merge the parsed options over the environment and the TOML file."""
+    overrides: dict[str, Any] = {
+        "url": args.url,
+        "api_key": SecretStr(args.api_key) if args.api_key else None,
+        "models": args.models,
+        "text_models": args.text_models,
+        "name": args.name,
+        "max_pixels": args.max_pixels,
+        "threads": args.threads,
+        "amount": args.amount,
+        "nsfw": args.nsfw,
+        "lora_dir": args.lora_dir,
+        "allow_lora": True if args.lora_dir else None,
+        "model_dir": args.model_dir,
+        "safety_checker": args.safety_checker,
+        "compile": args.compile,
+        "poll_interval": args.poll_interval,
+        "once": args.once,
+    }
+    return load_settings(args.config, **overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``horde worker``; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        settings = settings_from_args(args)
+    except (ValidationError, OSError, ValueError) as exc:
+        logger.error("bad worker settings: %s", exc)
+        return 2
+    from horde.worker.assembly import run_worker
+
+    try:
+        summary = asyncio.run(run_worker(settings, show_progress=not args.no_progress))
+    except KeyboardInterrupt:
+        logger.warning("interrupted")
+        return 130
+    sys.stderr.write(summary.line() + "\n")
+    return 0

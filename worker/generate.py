@@ -1,0 +1,241 @@
+"""Image generation for one popped job: txt2img, img2img and inpainting with diffusers.
+
+What a job gets:
+- the seed is the payload's (an int, a numeric string, or any text, hashed below 2**32); with ``n_iter`` > 1 the
+  i-th image uses ``seed + i``, each with its own generator, so a batched image equals the one made alone with its
+  seed (within float rounding) and the same seed always gives the same image;
+- ``prompt`` splits at ``###`` into prompt and negative prompt; ``cfg_scale``, ``ddim_steps``, ``sampler_name`` and
+  ``karras`` (see :mod:`horde.worker.pipelines.samplers`), ``clip_skip`` (AI Horde's 1 means no skip);
+- ``tiling`` switches every convolution of the UNet and VAE to circular padding for the job;
+- ``source_processing`` ``img2img`` uses ``denoising_strength``; ``inpainting`` and ``outpainting`` repaint the white
+  part of ``source_mask``, or the transparent part of the source image when there is no mask;
+- images are generated ``max_batch`` at a time in one pipeline call;
+- LoRAs only when a LoRA folder is configured (:mod:`horde.worker.loras`);
+- censoring when the job asks for it: see :mod:`horde.worker.censor` (without a checker the worker fails closed).
+
+Not done, and so not advertised in the pop request: post-processing, ControlNet, hires fix (a job asking for
+``hires_fix`` is generated at its size in one pass).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from PIL import Image
+
+from horde.worker import api_models
+from horde.worker.censor import SafetyChecker, censor
+from horde.worker.imagefiles import encode_webp
+from horde.worker.loras import LoraLibrary
+from horde.worker.pipelines import samplers
+from horde.worker.pipelines.loader import ModelCache
+
+logger = logging.getLogger(__name__)
+
+StepCallback = Callable[[int, int], None]  #: (steps done, total steps) of the current job
+SEED_SPACE = 2**32
+PAINTING = frozenset({"inpainting", "outpainting"})
+
+
+@dataclass(frozen=True)
+class SourceImages:
+    """The decoded source image and mask of a job (None when absent)."""
+
+    image: Image.Image | None = None
+    mask: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One finished image, ready to upload and submit."""
+
+    image: Image.Image
+    webp: bytes
+    seed: int
+    state: api_models.SubmitState = "ok"
+    metadata: list[api_models.GenMetadata] = field(default_factory=list)
+
+
+def parse_seed(seed: str | int | None) -> int:
+    """The integer seed: numbers as they are, other text hashed, none drawn at random; below 2**32."""
+    if seed is None:
+        return secrets.randbelow(SEED_SPACE)
+    if isinstance(seed, int):
+        return seed % SEED_SPACE
+    text = seed.strip()
+    if text.lstrip("-").isdigit():
+        return int(text) % SEED_SPACE
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") % SEED_SPACE
+
+
+def job_seeds(seed: str | int | None, count: int) -> list[int]:
+    """The seed of each image of a batch: ``seed + i``."""
+    base = parse_seed(seed)
+    return [(base + index) % SEED_SPACE for index in range(count)]
+
+
+def split_prompt(prompt: str) -> tuple[str, str | None]:
+    """AI Horde's ``positive ### negative`` convention."""
+    positive, separator, negative = prompt.partition("###")
+    return positive.strip(), (negative.strip() or None) if separator else None
+
+
+def inpainting_mask(sources: SourceImages) -> Image.Image:
+    """The area to repaint, white: the given mask, or the source image's transparent pixels."""
+    if sources.mask is not None:
+        return sources.mask.convert("L")
+    image = sources.image
+    if image is None or "A" not in image.getbands():
+        raise ValueError("inpainting needs a source_mask or a source image with an alpha channel")
+    return Image.eval(image.getchannel("A"), lambda alpha: 255 - alpha)
+
+
+@contextmanager
+def circular_padding(*modules: Any) -> Iterator[None]:
+    """Make every Conv2d of ``modules`` pad circularly (seamless tiling) until the block ends."""
+    convs = [m for module in modules for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    previous = [conv.padding_mode for conv in convs]
+    for conv in convs:
+        conv.padding_mode = "circular"
+    try:
+        yield
+    finally:
+        for conv, mode in zip(convs, previous, strict=True):
+            conv.padding_mode = mode
+
+
+class ImageGenerator:
+    """Runs image jobs on the models of a :class:`ModelCache`, one pipeline call at a time."""
+
+    def __init__(
+        self,
+        models: ModelCache,
+        *,
+        max_batch: int = 4,
+        loras: LoraLibrary | None = None,
+        safety_checker: SafetyChecker | None = None,
+    ) -> None:
+        self.models = models
+        self.max_batch = max_batch
+        self.loras = loras
+        self.safety_checker = safety_checker
+        self._scheduler_configs: dict[str, Any] = {}
+        self._variants: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def generate(
+        self, job: api_models.ImagePopResponse, sources: SourceImages | None = None, on_step: StepCallback | None = None
+    ) -> list[GeneratedImage]:
+        """Generate every image of ``job`` (one per job id, at least one)."""
+        if job.model is None:
+            raise ValueError("the pop response carries no job")
+        payload = job.payload
+        count = max(len(job.job_ids), 1)
+        seeds = job_seeds(payload.seed, count)
+        with self._lock:
+            pipe, call = self._prepare(job, sources or SourceImages())
+            loras = self.loras.applied(pipe, payload.loras) if self.loras and payload.loras else nullcontext([])
+            tiling = circular_padding(pipe.unet, pipe.vae) if payload.tiling else nullcontext()
+            with loras as missing, tiling:
+                images = self._run(pipe, call, seeds, on_step)
+        return self._finish(images, seeds, payload.use_nsfw_censor, list(missing))
+
+    def _prepare(self, job: api_models.ImagePopResponse, sources: SourceImages) -> tuple[Any, dict[str, Any]]:
+        payload = job.payload
+        assert job.model is not None  # checked by generate()
+        mode = "txt2img"
+        if sources.image is not None:
+            mode = "inpainting" if job.source_processing in PAINTING else "img2img"
+        pipe = self._pipeline(job.model, mode)
+        pipe.scheduler = samplers.make_scheduler(
+            payload.sampler_name, self._scheduler_configs[job.model], karras=payload.karras
+        )
+        prompt, negative = split_prompt(payload.prompt)
+        call: dict[str, Any] = {
+            "prompt": prompt,
+            "negative_prompt": negative,
+            "num_inference_steps": payload.ddim_steps,
+            "guidance_scale": payload.cfg_scale,
+            "clip_skip": self._clip_skip(pipe, payload.clip_skip),
+        }
+        size = (payload.width, payload.height)
+        if mode == "txt2img":
+            call.update(width=payload.width, height=payload.height)
+        elif mode == "img2img":
+            assert sources.image is not None
+            call.update(image=sources.image.convert("RGB").resize(size), strength=payload.denoising_strength or 0.75)
+        else:
+            mask = inpainting_mask(sources).resize(size)
+            assert sources.image is not None
+            call.update(
+                image=sources.image.convert("RGB").resize(size),
+                mask_image=mask,
+                width=payload.width,
+                height=payload.height,
+                strength=1.0,
+            )
+        return pipe, call
+
+    def _pipeline(self, model: str, mode: str) -> Any:
+        base = self.models.get(model)
+        self._scheduler_configs.setdefault(model, base.scheduler.config)
+        if mode == "txt2img":
+            return base
+        key = (model, mode)
+        if key not in self._variants:
+            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+
+            variant = AutoPipelineForInpainting if mode == "inpainting" else AutoPipelineForImage2Image
+            self._variants[key] = variant.from_pipe(base)
+            self._variants[key].set_progress_bar_config(disable=True)
+        return self._variants[key]
+
+    @staticmethod
+    def _clip_skip(pipe: Any, clip_skip: int) -> int | None:
+        layers = int(getattr(pipe.text_encoder.config, "num_hidden_layers", 12))
+        skip = min(clip_skip - 1, layers - 1)
+        return skip if skip > 0 else None
+
+    def _run(
+        self, pipe: Any, call: dict[str, Any], seeds: list[int], on_step: StepCallback | None
+    ) -> list[Image.Image]:
+        chunks = [seeds[start : start + self.max_batch] for start in range(0, len(seeds), self.max_batch)]
+        images: list[Image.Image] = []
+        device = pipe.device.type if hasattr(pipe, "device") else "cpu"
+        for index, chunk in enumerate(chunks):
+
+            def step_end(p: Any, step: int, _timestep: Any, tensors: dict[str, Any], done: int = index) -> Any:
+                if on_step is not None:
+                    per_chunk = int(getattr(p, "num_timesteps", 0) or 0) or step + 1
+                    on_step(done * per_chunk + step + 1, per_chunk * len(chunks))
+                return tensors
+
+            generators = [torch.Generator(device).manual_seed(seed) for seed in chunk]
+            result = pipe(
+                **call, num_images_per_prompt=len(chunk), generator=generators, callback_on_step_end=step_end
+            )
+            images.extend(result.images)
+        return images
+
+    def _finish(
+        self,
+        images: list[Image.Image],
+        seeds: list[int],
+        use_censor: bool,
+        extra: list[api_models.GenMetadata],
+    ) -> list[GeneratedImage]:
+        checked = censor(images, self.safety_checker) if use_censor else [(image, None) for image in images]
+        results = []
+        for (image, note), seed in zip(checked, seeds, strict=True):
+            metadata = [*extra, *([note] if note else [])]
+            state: api_models.SubmitState = "censored" if note else "ok"
+            results.append(GeneratedImage(image, encode_webp(image), seed, state, metadata))
+        return results
