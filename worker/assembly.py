@@ -50,7 +50,9 @@ async def run_worker(
 ) -> Summary:
     """Load the models, then pop and work until a signal (or ``stop``) asks to drain."""
     runtime = Runtime.detect(compile=settings.compile)
-    logger.info("worker %s on %s (%s)", settings.name, runtime.device, runtime.dtype, extra={"action": "worker_started"})
+    logger.info(
+        "worker %s on %s (%s)", settings.name, runtime.device, runtime.dtype, extra={"action": "worker_started"}
+    )
     images, texts = build_generators(settings, runtime)
     await asyncio.to_thread(images.models.preload)
     await asyncio.to_thread(texts.models.preload)

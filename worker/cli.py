@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``horde worker``; returns the process exit status."""
     args = build_parser().parse_args(argv)
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+        )
     try:
         settings = settings_from_args(args)
     except (ValidationError, OSError, ValueError) as exc:

@@ -219,9 +219,7 @@ class ImageGenerator:
                 return tensors
 
             generators = [torch.Generator(device).manual_seed(seed) for seed in chunk]
-            result = pipe(
-                **call, num_images_per_prompt=len(chunk), generator=generators, callback_on_step_end=step_end
-            )
+            result = pipe(**call, num_images_per_prompt=len(chunk), generator=generators, callback_on_step_end=step_end)
             images.extend(result.images)
         return images
 

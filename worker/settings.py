@@ -21,9 +21,7 @@ ANONYMOUS_KEY = "0000000000"
 class WorkerSettings(BaseSettings):
     """Everything one worker process needs to know; built once by the entry point and passed down."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="HORDE_WORKER_", frozen=True, extra="ignore", protected_namespaces=()
-    )
+    model_config = SettingsConfigDict(env_prefix="HORDE_WORKER_", frozen=True, extra="ignore", protected_namespaces=())
 
     url: str = Field("http://127.0.0.1:7001", description="Base URL of the Horde server (the API is under /api/v2).")
     api_key: SecretStr = Field(SecretStr(ANONYMOUS_KEY), description="The worker owner's API key.")

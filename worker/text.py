@@ -59,7 +59,9 @@ class TextGenerator:
                     input_ids=ids,
                     attention_mask=torch.ones_like(ids),
                     max_new_tokens=payload.max_length,
-                    pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+                    pad_token_id=tokenizer.pad_token_id
+                    if tokenizer.pad_token_id is not None
+                    else tokenizer.eos_token_id,
                     **sampling_options(payload),
                 )
         text = tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True)

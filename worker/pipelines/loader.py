@@ -139,7 +139,9 @@ class ModelCache:
                 source = self.sources.get(name)
                 if source is None:
                     raise KeyError(f"model {name!r} is not served by this worker")
-                logger.info("loading %s from %s %s", name, source.kind, source.location, extra={"action": "model_loaded"})
+                logger.info(
+                    "loading %s from %s %s", name, source.kind, source.location, extra={"action": "model_loaded"}
+                )
                 load = load_text_model if self._text else load_image_pipeline
                 self._loaded[name] = load(source, self.runtime)
             return self._loaded[name]

@@ -1,0 +1,47 @@
+"""``create_app(settings)``: the Starlette application (API, pages, admin) around one ``HordeService``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+
+from horde.queue import errors
+from horde.queue.service import HordeService
+from horde.queue.service.sweeps import running
+from horde.webapp import errors as web_errors, routes
+from horde.webapp.settings import WebSettings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: WebSettings, service: HordeService | None = None) -> Starlette:
+    """Build the app. The service is opened in the lifespan unless one is given (tests may share theirs)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        svc = service or HordeService.open(settings)
+        app.state.service = svc
+        admin_key = await svc.users.bootstrap()
+        app.state.first_admin_key = admin_key
+        try:
+            if settings.run_sweeps:
+                async with running(svc.sweeps, settings.sweep_interval):
+                    yield
+            else:
+                yield
+        finally:
+            if service is None:
+                await svc.close()
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes.all_routes(),
+        exception_handlers={errors.HordeError: web_errors.on_horde_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.page_error_renderer = None
+    return app

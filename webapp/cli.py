@@ -1,0 +1,176 @@
+"""The ``horde`` command: the composition root. Each subcommand imports what it needs inside its own function,
+so ``horde worker`` never loads the server and ``horde serve`` never loads torch."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROLES = ("user", "trusted", "moderator", "admin")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Stop on a ``HORDE_*`` variable that no settings class knows: a typo must fail loudly."""
+    from horde.webapp.settings import WebSettings
+
+    environ = dict(os.environ if environ is None else environ)
+    env_file = Path(".env")
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            name = line.split("=", 1)[0].strip()
+            if name.startswith("HORDE_"):
+                environ.setdefault(name, "")
+    known = {f"HORDE_{name.upper()}" for name in WebSettings.model_fields}
+    unknown = sorted(
+        name
+        for name in environ
+        if name.startswith("HORDE_")
+        and name not in known
+        and not name.startswith(("HORDE_WORKER_", "HORDE_DISCORD_", "HORDE_MASTODON_", "HORDE_TEST_"))
+    )
+    if unknown:
+        raise SystemExit(f"horde: unknown setting(s) {', '.join(unknown)}; see docs/reference/settings.md")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from horde.webapp.settings import WebSettings
+
+    overrides = {key: value for key, value in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None))) if value is not None}
+    return WebSettings(**overrides)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from horde.queue.store import migrate
+
+    settings = _settings(args)
+    migrate.upgrade(settings.resolved_database_url(), args.revision)
+    _out(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from horde.queue.domain.roles import Role
+    from horde.queue.service import SYSTEM, HordeService
+    from horde.queue.store import migrate
+
+    settings = _settings(args)
+    migrate.upgrade(settings.resolved_database_url())
+
+    async def create() -> str:
+        service = HordeService.open(settings)
+        try:
+            await service.users.bootstrap()
+            created = await service.users.create_user(
+                SYSTEM, args.name, role=Role(args.role), kudos=args.kudos, concurrency=args.concurrency
+            )
+        finally:
+            await service.close()
+        _out(f"created {created.user.display_name} ({created.user.role.value}, {created.user.kudos:g} kudos)")
+        return created.api_key
+
+    _out(asyncio.run(create()))
+    return 0
+
+
+def _prepare_server(settings: Any) -> str | None:
+    """Migrate, then create the anonymous and admin users; returns the admin's key on first start."""
+    from horde.queue.service import HordeService
+    from horde.queue.store import migrate
+
+    migrate.upgrade(settings.resolved_database_url())
+
+    async def bootstrap() -> str | None:
+        service = HordeService.open(settings)
+        try:
+            return await service.users.bootstrap()
+        finally:
+            await service.close()
+
+    return asyncio.run(bootstrap())
+
+
+def _serve(settings: Any, *, local_worker: str | None = None) -> int:
+    import uvicorn
+
+    from horde.queue import logs
+    from horde.webapp.app import create_app
+
+    logs.configure()
+    admin_key = _prepare_server(settings)
+    url = f"http://{settings.host}:{settings.port}"
+    _out(f"Horde is running at {url}/")
+    if admin_key:
+        _out(f"First start: the admin's API key is {admin_key}  (shown once; keep it safe)")
+    app = create_app(settings)
+    if local_worker:
+        from horde.webapp.local_worker import attach_local_worker
+
+        attach_local_worker(app, settings, local_worker, url)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _serve(_settings(args), local_worker=args.worker)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(_settings(args))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from horde.worker.cli import main as worker_main
+
+    return worker_main(args.worker_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="horde", description="Horde: a crowdsourced generative-AI service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, func, text in (("run", cmd_run, "all-in-one: web, API, sweeps (and a local worker)"), ("serve", cmd_serve, "one web/API node")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        cmd.add_argument("--port", type=int, help="port to listen on (default 7001)")
+        if name == "run":
+            cmd.add_argument("--worker", metavar="MODEL", help="also run a local worker serving MODEL (e.g. tiny)")
+        cmd.set_defaults(func=func)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="apply the Alembic migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
+    create = users.add_parser("create", help="create an account and print its API key on the last line")
+    create.add_argument("name")
+    create.add_argument("--role", choices=ROLES, default="user")
+    create.add_argument("--kudos", type=float, default=0.0)
+    create.add_argument("--concurrency", type=int, default=None)
+    create.set_defaults(func=cmd_users_create)
+
+    worker = sub.add_parser("worker", help="run a worker against a Horde (see horde worker --help)", add_help=False)
+    worker.add_argument("worker_args", nargs=argparse.REMAINDER)
+    worker.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    check_environment()
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""Settings of the web/API process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from horde.queue.settings import CoreSettings
+
+
+class WebSettings(CoreSettings):
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(7001, description="Port the web server listens on.")
+    public_url: str | None = Field(
+        None, description="The URL people and workers reach this server at (for signed upload/download links)."
+    )
+    rate_limits: str = Field("on", description="'on' or 'off': per-IP and per-key limits on the API (off for benchmarks).")
+    sweep_interval: float = Field(5.0, description="Seconds between background sweeps (timeouts, expiry).")
+    run_sweeps: bool = Field(True, description="Run the background sweeps in this process.")
+    debug: bool = Field(False, description="Show tracebacks in error pages (never in production).")
