@@ -108,6 +108,7 @@ async def service(settings: CoreSettings, frozen_clock: clock_mod.FrozenClock) -
 @pytest.fixture(autouse=True)
 def _environment_unchanged() -> Iterator[None]:
     """A test must leave ``os.environ`` as it found it (settings are read once, in entry points)."""
+
     def snapshot() -> dict[str, str]:
         return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
 

@@ -154,13 +154,13 @@ def text_model_size(model: str) -> float:
 
 
 def _context_multiplier(context: int) -> float:
-    return min(30.0, max(0.1, 1.2 + 2.2 ** math.log2(context / 1024)))
+    return float(min(30.0, max(0.1, 1.2 + 2.2 ** math.log2(context / 1024))))
 
 
 def text_worker_reward(text: str, model: str, max_length: int, max_context_length: int) -> float:
     """Tokens (estimated as characters / 4) × a size bonus × the context multiplier (reference §2.2)."""
     size = text_model_size(model)
-    bonus = (max(size, 13) / 13) ** 0.2
+    bonus = float((max(size, 13) / 13) ** 0.2)
     tokens = min(max(math.ceil(len(text) / 4), 20), max_length)
     return round(tokens * bonus * size / 125 * _context_multiplier(max_context_length), 2)
 
@@ -171,7 +171,7 @@ def text_charge(reward: float) -> float:
 
 def text_estimate(p: params_mod.TextParams, models: list[str]) -> float:
     size = max((text_model_size(m) for m in models), default=13.0)
-    bonus = (max(size, 13) / 13) ** 0.2
+    bonus = float((max(size, 13) / 13) ** 0.2)
     per_text = p.max_length * bonus * size * _context_multiplier(p.max_context_length) / 100
     return round(per_text * p.n + HORDE_TAX, 2)
 

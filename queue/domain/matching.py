@@ -69,8 +69,8 @@ class RequestNeeds:
     max_context_length: int = 0
 
 
-def skip_reason(worker: WorkerProfile, need: RequestNeeds) -> SkipReason | None:  # noqa: C901 - one flat list of rules
-    """``None`` when the worker may take the request, else the first reason it may not."""
+def skip_reason(worker: WorkerProfile, need: RequestNeeds) -> SkipReason | None:  # noqa: C901
+    """``None`` when the worker may take the request, else the first reason it may not (one flat list of rules)."""
     if need.models and not (need.models & worker.models):
         return SkipReason.MODELS
     if need.worker_ids:

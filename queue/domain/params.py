@@ -29,7 +29,9 @@ KNOWN_SAMPLERS = frozenset(
     }
 )
 SECOND_ORDER_SAMPLERS = frozenset({"k_heun", "k_dpm_2", "k_dpm_2_a", "k_dpmpp_2s_a", "k_dpmpp_sde"})
-UPSCALERS = frozenset({"RealESRGAN_x4plus", "RealESRGAN_x2plus", "RealESRGAN_x4plus_anime_6B", "NMKD_Siax", "4x_AnimeSharp"})
+UPSCALERS = frozenset(
+    {"RealESRGAN_x4plus", "RealESRGAN_x2plus", "RealESRGAN_x4plus_anime_6B", "NMKD_Siax", "4x_AnimeSharp"}
+)
 FACE_FIXERS = frozenset({"GFPGAN", "CodeFormers"})
 POST_PROCESSORS = UPSCALERS | FACE_FIXERS | {"strip_background"}
 SOURCE_PROCESSING = frozenset({"img2img", "inpainting", "outpainting"})
@@ -138,7 +140,9 @@ def _number(raw: Mapping[str, Any], name: str, default: float, low: float, high:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise errors.ValidationError(f"{name} must be a number.", {name: "must be a number"})
     if not low <= value <= high:
-        raise errors.ValidationError(f"{name} must be between {low:g} and {high:g}.", {name: f"out of range {low:g}-{high:g}"})
+        raise errors.ValidationError(
+            f"{name} must be between {low:g} and {high:g}.", {name: f"out of range {low:g}-{high:g}"}
+        )
     return float(value)
 
 
@@ -164,7 +168,7 @@ def _post_processing(raw: Mapping[str, Any]) -> tuple[str, ...]:
     if unknown:
         raise errors.ValidationError(f"Unknown post-processor {unknown[0]!r}.", {"post_processing": "unknown name"})
     if sum(name in UPSCALERS for name in names) > 1:
-        raise errors.TooManyUpscalersError()
+        raise errors.TooManyUpscalersError
     return tuple(names)
 
 

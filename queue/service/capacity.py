@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from horde.queue.service.context import Context
-from horde.queue.store import workers as worker_store
+from horde.queue.store import queue as queue_store, workers as worker_store
 
 REFRESH_SECONDS = 5.0
 DEFAULT_THINGS_PER_SECOND = {"image": 1.0, "text": 10.0}  #: megapixelsteps/s or tokens/s when nothing is measured
@@ -29,6 +29,7 @@ class OnlineWorker:
 class Snapshot:
     taken_at: dt.datetime
     workers: list[OnlineWorker]
+    queued: dict[str, int] = dataclasses.field(default_factory=dict)  #: kind → jobs waiting
 
     def serving(self, kind: str, models: list[str] | tuple[str, ...], pixels: int = 0) -> list[OnlineWorker]:
         wanted = set(models)
@@ -70,6 +71,7 @@ class Capacity:
         since = now - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
         async with self.ctx.db.read() as conn:
             rows = await worker_store.listing(conn, online_since=since)
+            queued = {kind: await queue_store.queued_jobs(conn, kind) for kind in ("image", "text")}
         workers = [
             OnlineWorker(
                 id=row.id,
@@ -83,5 +85,5 @@ class Capacity:
             )
             for row in rows
         ]
-        self._snapshot = Snapshot(taken_at=now, workers=workers)
+        self._snapshot = Snapshot(taken_at=now, workers=workers, queued=queued)
         return self._snapshot

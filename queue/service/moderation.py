@@ -69,17 +69,21 @@ class Moderation:
             return prompt
         compiled = await self._compiled()
         text = normalise(prompt)
-        blocked = [ftype for ftype, pattern, replacement in compiled if ftype in BLOCKING_TYPES and replacement is None and pattern.search(text)]
+        blocked = [
+            ftype
+            for ftype, pattern, replacement in compiled
+            if ftype in BLOCKING_TYPES and replacement is None and pattern.search(text)
+        ]
         if blocked:
             if actor.ip and not at_least(actor.role, Role.MODERATOR):
                 await self._timeout(actor.ip, minutes=3, reason="blocked prompt", by=None)
-            raise errors.CorruptPromptError()
+            raise errors.CorruptPromptError
         positive, sep, negative = prompt.partition("###")
         for _, pattern, replacement in compiled:
             if replacement is not None:
                 positive = pattern.sub(replacement, positive)
         if not positive.strip():
-            raise errors.CorruptPromptError()
+            raise errors.CorruptPromptError
         return positive + sep + negative
 
     async def list_filters(self, actor: dto.Actor, filter_type: int | None = None) -> list[dto.FilterInfo]:
@@ -112,9 +116,17 @@ class Moderation:
                 filter_id = await mod_store.add_filter(conn, {**values, "user_id": actor.user_id, "created_at": now})
             else:
                 if await mod_store.filter_by_id(conn, filter_id) is None:
-                    raise errors.FilterNotFoundError()
+                    raise errors.FilterNotFoundError
                 await mod_store.update_filter(conn, filter_id, values)
-            await audit.record(conn, actor_id=actor.user_id, action="filter_saved", target_type="filter", target_id=str(filter_id), details=values, now=now)
+            await audit.record(
+                conn,
+                actor_id=actor.user_id,
+                action="filter_saved",
+                target_type="filter",
+                target_id=str(filter_id),
+                details=values,
+                now=now,
+            )
         self._filters = None
         return dto.FilterInfo(filter_id, regex, filter_type, description, replacement)
 
@@ -123,9 +135,17 @@ class Moderation:
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             if await mod_store.filter_by_id(conn, filter_id) is None:
-                raise errors.FilterNotFoundError()
+                raise errors.FilterNotFoundError
             await mod_store.delete_filter(conn, filter_id)
-            await audit.record(conn, actor_id=actor.user_id, action="filter_deleted", target_type="filter", target_id=str(filter_id), details={}, now=now)
+            await audit.record(
+                conn,
+                actor_id=actor.user_id,
+                action="filter_deleted",
+                target_type="filter",
+                target_id=str(filter_id),
+                details={},
+                now=now,
+            )
         self._filters = None
 
     # --- IP timeouts ----------------------------------------------------------------------------------------
@@ -141,10 +161,14 @@ class Moderation:
         now = self.ctx.clock()
         expires = now + dt.timedelta(minutes=minutes)
         async with self.ctx.db.write() as conn:
-            await mod_store.set_timeout(conn, {"ip": ip, "expires_at": expires, "reason": reason, "created_by": by, "created_at": now})
+            await mod_store.set_timeout(
+                conn, {"ip": ip, "expires_at": expires, "reason": reason, "created_by": by, "created_at": now}
+            )
         return expires
 
-    async def put_ip_timeout(self, actor: dto.Actor, ip: str, *, hours: float, reason: str | None = None) -> dto.IpTimeoutInfo:
+    async def put_ip_timeout(
+        self, actor: dto.Actor, ip: str, *, hours: float, reason: str | None = None
+    ) -> dto.IpTimeoutInfo:
         require_role(actor, Role.MODERATOR)
         if not 0 < hours <= 24 * 30:
             raise errors.ValidationError("hours must be more than 0 and at most 720.", {"hours": "0-720"})

@@ -127,7 +127,7 @@ class RequestService:
             return _Checked(kind, prompt, models, None, params_mod.parse_text_params(ask.params))
         image = params_mod.parse_image_params(ask.params)
         if ask.source_mask is not None and ask.source_image is None:
-            raise errors.SourceMaskUnnecessaryError()
+            raise errors.SourceMaskUnnecessaryError
         if ask.source_image is not None:
             if ask.source_processing not in params_mod.SOURCE_PROCESSING:
                 raise errors.ValidationError(
@@ -147,19 +147,22 @@ class RequestService:
                 slow_workers=ask.slow_workers,
                 worker_blacklist=ask.worker_blacklist and bool(ask.workers),
             )
-        assert checked.text is not None  # noqa: S101 - _check fills one of the two
-        return kudos_rules.text_estimate(checked.text, checked.models)
+        return kudos_rules.text_estimate(checked.text or params_mod.TextParams(), checked.models)
 
     async def _needs_upfront(self, checked: _Checked, ask: GenerationAsk) -> bool:
         snap = await self.capacity.snapshot()
         threads = snap.threads(checked.kind.value)
-        queued = len(snap.workers)  # a cheap stand-in for the queue's length; the rule is about load
+        queued = snap.queued.get(checked.kind.value, 0)
         if checked.image:
             return kudos_rules.image_needs_upfront(
                 checked.image, slow_workers=ask.slow_workers, active_threads=threads, queued=queued
             )
-        assert checked.text is not None  # noqa: S101
-        return kudos_rules.text_needs_upfront(checked.text, slow_workers=ask.slow_workers, active_threads=threads, queued=queued)
+        return kudos_rules.text_needs_upfront(
+            checked.text or params_mod.TextParams(),
+            slow_workers=ask.slow_workers,
+            active_threads=threads,
+            queued=queued,
+        )
 
     async def estimate(self, actor: dto.Actor, kind: GenerationKind, ask: GenerationAsk) -> dto.Estimate:
         """What the request would cost, without queueing it (AI Horde's ``dry_run``)."""
@@ -190,9 +193,9 @@ class RequestService:
         async with self.ctx.db.write() as conn:
             user = await user_store.by_id(conn, actor.user_id)
             if user is None:
-                raise errors.UserNotFoundError()
+                raise errors.UserNotFoundError
             if user.suspended:
-                raise errors.SuspendedError()
+                raise errors.SuspendedError
             active = await request_store.active_jobs_of_user(conn, user.id, actor.ip if actor.is_anonymous else None)
             if active + checked.n > user.concurrency:
                 raise errors.TooManyPromptsError(
@@ -227,7 +230,9 @@ class RequestService:
                 request_id=request_id,
                 now=now,
             )
-        logger.info("request_queued", extra={"action": "request_queued", "request_id": request_id, "actor": actor.user_id})
+        logger.info(
+            "request_queued", extra={"action": "request_queued", "request_id": request_id, "actor": actor.user_id}
+        )
         return dto.RequestCreated(
             id=request_id,
             kudos=estimate,
@@ -248,7 +253,11 @@ class RequestService:
         upfront: float,
         now: dt.datetime,
     ) -> dict[str, Any]:
-        base = kudos_rules.image_base_cost(checked.image, has_source=ask.source_image is not None) if checked.image else 0.0
+        base = (
+            kudos_rules.image_base_cost(checked.image, has_source=ask.source_image is not None)
+            if checked.image
+            else 0.0
+        )
         return {
             "id": request_id,
             "kind": checked.kind.value,
@@ -304,25 +313,29 @@ class RequestService:
 
     # --- following ------------------------------------------------------------------------------------------
 
-    async def status(self, actor: dto.Actor | None, request_id: str, *, with_generations: bool = True) -> dto.RequestStatus:
+    async def status(
+        self, actor: dto.Actor | None, request_id: str, *, with_generations: bool = True
+    ) -> dto.RequestStatus:
         """Where a request stands: counts, queue position, ETA, and the finished results."""
         try:
             uuid.UUID(request_id)
         except ValueError as exc:
-            raise errors.RequestNotFoundError() from exc
+            raise errors.RequestNotFoundError from exc
         async with self.ctx.db.read() as conn:
             req = await request_store.by_id(conn, request_id)
             if req is None:
-                raise errors.RequestNotFoundError()
+                raise errors.RequestNotFoundError
             jobs = await request_store.jobs_of(conn, request_id)
             ahead, things_ahead = await queue_store.position(conn, request_id)
-            names = await worker_store.names(conn, [j.worker_id for j in jobs if j.worker_id]) if with_generations else {}
+            names = (
+                await worker_store.names(conn, [j.worker_id for j in jobs if j.worker_id]) if with_generations else {}
+            )
         return await self._status(req, jobs, ahead, things_ahead, names, with_generations)
 
     async def _status(
         self, req: Any, jobs: list[Any], ahead: int, things_ahead: float, names: dict[str, str], with_generations: bool
     ) -> dto.RequestStatus:
-        counts = {state: 0 for state in JobState}
+        counts = dict.fromkeys(JobState, 0)
         for job in jobs:
             counts[JobState(job.state)] += 1
         restarted = sum(max(0, job.attempts - 1) for job in jobs)
@@ -340,7 +353,11 @@ class RequestService:
         blocked = None
         if waiting and not can_serve:
             blocked = "No online worker serves these models at this size with these settings."
-        generations = tuple(self._generation(job, names) for job in jobs if job.state == JobState.DONE.value) if with_generations else ()
+        generations = (
+            tuple(self._generation(job, names) for job in jobs if job.state == JobState.DONE.value)
+            if with_generations
+            else ()
+        )
         return dto.RequestStatus(
             id=req.id,
             kind=req.kind,
@@ -393,7 +410,7 @@ class RequestService:
         async with self.ctx.db.write() as conn:
             req = await request_store.by_id(conn, request_id)
             if req is None:
-                raise errors.RequestNotFoundError()
+                raise errors.RequestNotFoundError
             self._check_owner(actor, req)
             if req.state == RequestState.WAITING.value:
                 await job_store.cancel_queued(conn, request_id)
@@ -405,14 +422,14 @@ class RequestService:
     @staticmethod
     def _check_owner(actor: dto.Actor, req: Any) -> None:
         if req.user_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
-            raise errors.NotOwnerError()
+            raise errors.NotOwnerError
         if actor.is_anonymous and req.ip and actor.ip and req.ip != actor.ip:
-            raise errors.NotOwnerError()
+            raise errors.NotOwnerError
 
     async def history(self, actor: dto.Actor, *, limit: int = 50, offset: int = 0) -> list[dto.RequestStatus]:
         """The actor's own requests, newest first (the gallery)."""
         if actor.is_anonymous:
-            raise errors.AnonForbiddenError()
+            raise errors.AnonForbiddenError
         async with self.ctx.db.read() as conn:
             rows = await request_store.for_user(conn, actor.user_id, limit=min(limit, 200), offset=offset)
             result = []

@@ -46,7 +46,7 @@ class Sweeps:
         while True:
             try:
                 await self.run_once()
-            except Exception:  # noqa: BLE001 - a process boundary: keep sweeping
+            except Exception:
                 logger.exception("sweep failed", extra={"action": "sweep_failed"})
             await asyncio.sleep(interval)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -113,18 +114,18 @@ class UserService:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_key_hash(conn, keys.hash_api_key(self.ctx.secret, api_key))
         if row is None:
-            raise errors.AuthError()
+            raise errors.AuthError
         if row.suspended:
-            raise errors.SuspendedError()
+            raise errors.SuspendedError
         return actor_from_row(row, ip=ip, client_agent=client_agent)
 
     async def actor_for(self, user_id: int, *, ip: str | None = None) -> dto.Actor:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_id(conn, user_id)
         if row is None:
-            raise errors.UserNotFoundError()
+            raise errors.UserNotFoundError
         if row.suspended:
-            raise errors.SuspendedError()
+            raise errors.SuspendedError
         return actor_from_row(row, ip=ip, client_agent=None)
 
     async def create_user(
@@ -183,21 +184,19 @@ class UserService:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_external_id(conn, link)
         if row is None:
-            try:
+            with contextlib.suppress(IntegrityError):  # a concurrent first use created it
                 await self.create_user(SYSTEM, display_name, kind=AccountKind.PSEUDONYMOUS, external_id=link)
-            except IntegrityError:
-                pass  # a concurrent first use created it
             async with self.ctx.db.read() as conn:
                 row = await user_store.by_external_id(conn, link)
         if row is None:  # pragma: no cover - created just above
-            raise errors.UserNotFoundError()
+            raise errors.UserNotFoundError
         if row.suspended:
-            raise errors.SuspendedError()
+            raise errors.SuspendedError
         return actor_from_row(row, ip=None, client_agent=provider)
 
     async def reset_api_key(self, actor: dto.Actor) -> str:
         if actor.is_anonymous:
-            raise errors.AnonForbiddenError()
+            raise errors.AnonForbiddenError
         api_key = keys.new_api_key()
         async with self.ctx.db.write() as conn:
             await user_store.update(conn, actor.user_id, api_key_hash=keys.hash_api_key(self.ctx.secret, api_key))
@@ -209,7 +208,7 @@ class UserService:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_id(conn, user_id)
             if row is None:
-                raise errors.UserNotFoundError()
+                raise errors.UserNotFoundError
             count = await worker_store.count_for_owner(conn, user_id)
         return user_info(row, count)
 
@@ -224,7 +223,7 @@ class UserService:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_username(conn, name)
         if row is None:
-            raise errors.UserNotFoundError()
+            raise errors.UserNotFoundError
         return user_info(row)
 
     async def listing(self, actor: dto.Actor, *, page: int = 1, sort: str = "kudos") -> list[dto.UserInfo]:
@@ -266,25 +265,10 @@ class UserService:
         async with self.ctx.db.write() as conn:
             row = await user_store.by_id(conn, user_id)
             if row is None:
-                raise errors.UserNotFoundError()
+                raise errors.UserNotFoundError
             if user_id == ANONYMOUS_USER_ID and ({"role", "kudos"} & set(changes)):
                 raise errors.AnonForbiddenError("The anonymous user can hold no role or kudos.")
-            values: dict[str, Any] = {}
-            if "role" in changes:
-                require_role(actor, Role.ADMIN)
-                values["role"] = Role(changes["role"]).value
-            for flag in ("flagged", "suspended"):
-                if flag in changes:
-                    values[flag] = bool(changes[flag])
-            if "concurrency" in changes:
-                concurrency = int(changes["concurrency"])
-                if not 1 <= concurrency <= 1000:
-                    raise errors.ValidationError("Concurrency must be 1 to 1000.", {"concurrency": "1-1000"})
-                values["concurrency"] = concurrency
-            if "username" in changes:
-                values["username"] = check_username(str(changes["username"]))
-            if "contact" in changes:
-                values["contact"] = str(changes["contact"])[:500]
+            values = _user_values(actor, changes)
             if values:
                 await user_store.update(conn, user_id, **values)
             if changes.get("kudos"):
@@ -311,26 +295,26 @@ class UserService:
     async def transfer_kudos(self, actor: dto.Actor, to: str, amount: float) -> dto.TransferResult:
         """Send kudos to another user (by ``alias#id`` or name)."""
         if actor.is_anonymous:
-            raise errors.KudosTransferFromAnonError()
+            raise errors.KudosTransferFromAnonError
         if not isinstance(amount, int | float) or amount != amount or amount <= 0:
-            raise errors.NegativeKudosTransferError()
+            raise errors.NegativeKudosTransferError
         target = await self.find(actor, to)
         if target.id == actor.user_id:
-            raise errors.KudosTransferToSelfError()
+            raise errors.KudosTransferToSelfError
         if target.kind is AccountKind.ANONYMOUS:
-            raise errors.KudosTransferToAnonError()
+            raise errors.KudosTransferToAnonError
         milli = kudos_rules.to_milli(amount)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             sender = await user_store.by_id(conn, actor.user_id)
             receiver = await user_store.by_id(conn, target.id)
             if sender is None or receiver is None:
-                raise errors.UserNotFoundError()
+                raise errors.UserNotFoundError
             if sender.flagged or sender.suspended or receiver.flagged or receiver.suspended:
-                raise errors.FaultWhenKudosSendingError()
+                raise errors.FaultWhenKudosSendingError
             last_back = await ledger.last_transfer_between(conn, receiver.id, sender.id)
             if last_back is not None and now - last_back < TRANSFER_COOLDOWN:
-                raise errors.TooFastKudosTransfersError()
+                raise errors.TooFastKudosTransfersError
             floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(sender.kind)))
             available = sender.kudos_milli - floor - await request_store.reserved_milli(conn, sender.id)
             if milli > available:
@@ -356,3 +340,23 @@ class UserService:
         logger.info("kudos_transferred", extra={"action": "kudos_transferred", "actor": actor.user_id, "to": target.id})
         return dto.TransferResult(amount=kudos_rules.from_milli(milli), sender_balance=kudos_rules.from_milli(balance))
 
+
+def _user_values(actor: dto.Actor, changes: dict[str, Any]) -> dict[str, Any]:
+    """The column values of a moderator's change to a user (roles: admins only)."""
+    values: dict[str, Any] = {}
+    if "role" in changes:
+        require_role(actor, Role.ADMIN)
+        values["role"] = Role(changes["role"]).value
+    for flag in ("flagged", "suspended"):
+        if flag in changes:
+            values[flag] = bool(changes[flag])
+    if "concurrency" in changes:
+        concurrency = int(changes["concurrency"])
+        if not 1 <= concurrency <= 1000:
+            raise errors.ValidationError("Concurrency must be 1 to 1000.", {"concurrency": "1-1000"})
+        values["concurrency"] = concurrency
+    if "username" in changes:
+        values["username"] = check_username(str(changes["username"]))
+    if "contact" in changes:
+        values["contact"] = str(changes["contact"])[:500]
+    return values

@@ -138,7 +138,7 @@ class WorkerService:
         if actor.is_anonymous:
             raise errors.AnonForbiddenError("Anonymous users cannot run workers; register for an API key.")
         if actor.flagged:
-            raise errors.FlaggedError()
+            raise errors.FlaggedError
         models = self._check_ask(ask)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
@@ -194,7 +194,7 @@ class WorkerService:
             owner = await user_store.by_id(conn, actor.user_id)
             trusted = owner is not None and at_least(Role(owner.role), Role.TRUSTED)
             if await worker_store.count_for_owner(conn, actor.user_id) >= WORKERS_PER_USER[trusted]:
-                raise errors.TooManyWorkersError()
+                raise errors.TooManyWorkersError
             worker_id = str(uuid.uuid4())
             await worker_store.insert(
                 conn,
@@ -314,18 +314,28 @@ class WorkerService:
             needs_post_processing=post,
             accurate_steps=steps,
             prompt=req.prompt,
-            requester_has_spare_kudos=req.upfront_milli > 0 or req.priority > kudos_rules.from_milli(req.estimate_milli),
+            requester_has_spare_kudos=req.upfront_milli > 0
+            or req.priority > kudos_rules.from_milli(req.estimate_milli),
             max_length=params.get("max_length", 0) if req.kind == GenerationKind.TEXT.value else 0,
             max_context_length=params.get("max_context_length", 0) if req.kind == GenerationKind.TEXT.value else 0,
         )
 
     async def _claim(
-        self, conn: Any, worker: Any, profile: matching.WorkerProfile, ask: PopAsk, req: Any, entry: Any, now: dt.datetime
+        self,
+        conn: Any,
+        worker: Any,
+        profile: matching.WorkerProfile,
+        ask: PopAsk,
+        req: Any,
+        entry: Any,
+        now: dt.datetime,
     ) -> dto.PoppedJob | None:
         count = 1
         if req.kind == GenerationKind.IMAGE.value:
             count = matching.batch_size(ask.max_pixels, ask.amount, entry.pixels, entry.queued)
-        ttl = job_ttl(req.kind, req.params, self.ctx.settings.job_ttl_min_seconds, self.ctx.settings.text_job_ttl_seconds)
+        ttl = job_ttl(
+            req.kind, req.params, self.ctx.settings.job_ttl_min_seconds, self.ctx.settings.text_job_ttl_seconds
+        )
         model = matching.choose_model(profile, self._needs_of(entry, req))
         claimed = await job_store.claim(
             conn,
@@ -368,7 +378,7 @@ class WorkerService:
         async with self.ctx.db.read() as conn:
             job = await job_store.by_id(conn, job_id)
         if job is None:
-            raise errors.InvalidJobIdError()
+            raise errors.InvalidJobIdError
         if job.state not in (JobState.PROCESSING.value, JobState.QUEUED.value):
             raise errors.DuplicateGenError("This job is finished; the upload is not needed.")
         if len(data) > 50 * 1024 * 1024:
@@ -384,30 +394,32 @@ class WorkerService:
         try:
             uuid.UUID(ask.job_id)
         except ValueError as exc:
-            raise errors.InvalidJobIdError() from exc
+            raise errors.InvalidJobIdError from exc
         if ask.image is not None:
             await self.ctx.results.save(self.result_key(ask.job_id), ask.image)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             job = await job_store.by_id(conn, ask.job_id)
             if job is None:
-                raise errors.InvalidJobIdError()
+                raise errors.InvalidJobIdError
             worker = await worker_store.by_id(conn, job.worker_id) if job.worker_id else None
             if worker is not None and worker.owner_id != actor.user_id:
                 if job.attempts > 1:  # it timed out on this user's worker and went to another one
-                    raise errors.AbortedGenError()
+                    raise errors.AbortedGenError
                 raise errors.WrongCredentialsError("This job belongs to another user's worker.")
             if job.state == JobState.DONE.value:
                 return dto.SubmitResult(reward=kudos_rules.from_milli(job.reward_milli), duplicate=True)
             if job.state != JobState.PROCESSING.value or worker is None:
-                raise errors.AbortedGenError()
+                raise errors.AbortedGenError
             req = await request_store.by_id(conn, job.request_id)
             if ask.state is ResultState.FAULTED:
                 await self._fault(conn, job, req, worker, now)
                 return dto.SubmitResult(reward=0.0)
             return await self._finish(conn, ask, job, req, worker, now)
 
-    async def _finish(self, conn: Any, ask: SubmitAsk, job: Any, req: Any, worker: Any, now: dt.datetime) -> dto.SubmitResult:
+    async def _finish(
+        self, conn: Any, ask: SubmitAsk, job: Any, req: Any, worker: Any, now: dt.datetime
+    ) -> dto.SubmitResult:
         censored = ask.state in (ResultState.CENSORED, ResultState.CSAM)
         if req.kind == GenerationKind.IMAGE.value:
             if ask.image is None and await self.ctx.results.load(self.result_key(job.id)) is None:
@@ -447,9 +459,25 @@ class WorkerService:
             },
         )
         if not done:  # pragma: no cover - guarded by the row read in the same write transaction
-            raise errors.AbortedGenError()
-        await ledger.append(conn, user_id=worker.owner_id, amount_milli=reward_milli, kind=kudos_rules.EntryKind.WORKER_REWARD, request_id=req.id, job_id=job.id, now=now)
-        await ledger.append(conn, user_id=req.user_id, amount_milli=-charge_milli, kind=kudos_rules.EntryKind.REQUEST_CHARGE, request_id=req.id, job_id=job.id, now=now)
+            raise errors.AbortedGenError
+        await ledger.append(
+            conn,
+            user_id=worker.owner_id,
+            amount_milli=reward_milli,
+            kind=kudos_rules.EntryKind.WORKER_REWARD,
+            request_id=req.id,
+            job_id=job.id,
+            now=now,
+        )
+        await ledger.append(
+            conn,
+            user_id=req.user_id,
+            amount_milli=-charge_milli,
+            kind=kudos_rules.EntryKind.REQUEST_CHARGE,
+            request_id=req.id,
+            job_id=job.id,
+            now=now,
+        )
         busy = max(0.0, (now - job.popped_at).total_seconds()) if job.popped_at else 0.0
         await worker_store.update(
             conn,
@@ -466,8 +494,10 @@ class WorkerService:
 
     @staticmethod
     async def _add_charge(conn: Any, request_id: str, charge_milli: int) -> None:
-        R = request_store.R  # noqa: N806 - a table alias
-        await conn.execute(R.update().where(R.c.id == request_id).values(charged_milli=R.c.charged_milli + charge_milli))
+        table = request_store.R
+        await conn.execute(
+            table.update().where(table.c.id == request_id).values(charged_milli=table.c.charged_milli + charge_milli)
+        )
 
     async def _fault(self, conn: Any, job: Any, req: Any, worker: Any | None, now: dt.datetime) -> None:
         """A job failed or timed out: back to the queue, or, out of attempts, fault the whole request."""
@@ -509,7 +539,9 @@ class WorkerService:
 
     # --- management -----------------------------------------------------------------------------------------
 
-    async def listing(self, actor: dto.Actor | None, *, kind: str | None = None, owner_id: int | None = None) -> list[dto.WorkerInfo]:
+    async def listing(
+        self, actor: dto.Actor | None, *, kind: str | None = None, owner_id: int | None = None
+    ) -> list[dto.WorkerInfo]:
         now = self.ctx.clock()
         stale = now - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
         async with self.ctx.db.read() as conn:
@@ -530,7 +562,7 @@ class WorkerService:
         async with self.ctx.db.read() as conn:
             row = await worker_store.by_id(conn, worker_id) or await worker_store.by_name(conn, worker_id)
             if row is None:
-                raise errors.WorkerNotFoundError()
+                raise errors.WorkerNotFoundError
             trusted = await self._trusted_owners(conn, {row.owner_id})
         return worker_info(row, stale, row.owner_id in trusted)
 
@@ -543,29 +575,26 @@ class WorkerService:
         async with self.ctx.db.write() as conn:
             row = await worker_store.by_id(conn, worker_id)
             if row is None:
-                raise errors.WorkerNotFoundError()
+                raise errors.WorkerNotFoundError
             is_mod = at_least(actor.role, Role.MODERATOR)
             if row.owner_id != actor.user_id and not is_mod:
-                raise errors.NotOwnerError()
+                raise errors.NotOwnerError
             if "paused" in changes:
                 require_role(actor, Role.MODERATOR)
-            values: dict[str, Any] = {}
-            for key in ("maintenance", "paused"):
-                if key in changes:
-                    values[key] = bool(changes[key])
-            for key in ("maintenance_msg", "info"):
-                if key in changes:
-                    values[key] = (str(changes[key]) if changes[key] is not None else None) and str(changes[key])[:1000]
-            if "name" in changes:
-                name = " ".join(str(changes["name"]).split())
-                if not 1 <= len(name) <= 100 or await worker_store.by_name(conn, name) is not None:
-                    raise errors.NameAlreadyExistsError()
-                values["name"] = name
-            if "team" in changes:
-                values["team_id"] = changes["team"] or None
+            values = _worker_values(changes)
+            if "name" in values and await worker_store.by_name(conn, values["name"]) is not None:
+                raise errors.NameAlreadyExistsError
             if values:
                 await worker_store.update(conn, worker_id, **values)
-            await audit.record(conn, actor_id=actor.user_id, action="worker_modified", target_type="worker", target_id=worker_id, details=changes, now=now)
+            await audit.record(
+                conn,
+                actor_id=actor.user_id,
+                action="worker_modified",
+                target_type="worker",
+                target_id=worker_id,
+                details=changes,
+                now=now,
+            )
         self.capacity.invalidate()
         return await self.get(actor, worker_id)
 
@@ -573,9 +602,26 @@ class WorkerService:
         async with self.ctx.db.write() as conn:
             row = await worker_store.by_id(conn, worker_id)
             if row is None:
-                raise errors.WorkerNotFoundError()
+                raise errors.WorkerNotFoundError
             if row.owner_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
-                raise errors.NotOwnerError()
+                raise errors.NotOwnerError
             await worker_store.delete(conn, worker_id)
         self.capacity.invalidate()
 
+
+def _worker_values(changes: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in ("maintenance", "paused"):
+        if key in changes:
+            values[key] = bool(changes[key])
+    for key in ("maintenance_msg", "info"):
+        if key in changes:
+            values[key] = None if changes[key] is None else str(changes[key])[:1000]
+    if "name" in changes:
+        name = " ".join(str(changes["name"]).split())
+        if not 1 <= len(name) <= 100:
+            raise errors.InvalidWorkerNameError
+        values["name"] = name
+    if "team" in changes:
+        values["team_id"] = changes["team"] or None
+    return values

@@ -21,14 +21,22 @@ async def record(
     details: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    plain = {key: value if isinstance(value, str | int | float | bool | None) else str(value) for key, value in details.items()}
+    plain = {
+        key: value if isinstance(value, str | int | float | bool | None) else str(value)
+        for key, value in details.items()
+    }
     await conn.execute(
         tables.audit_log.insert().values(
-            actor_id=actor_id, action=action, target_type=target_type, target_id=target_id, details=plain, created_at=now
+            actor_id=actor_id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=plain,
+            created_at=now,
         )
     )
 
 
-async def recent(conn: AsyncConnection, *, limit: int = 100) -> list[sa.Row[Any]]:
+async def recent(conn: AsyncConnection, *, limit: int = 100) -> list[tables.AnyRow]:
     query = sa.select(tables.audit_log).order_by(tables.audit_log.c.id.desc()).limit(limit)
     return list((await conn.execute(query)).all())

@@ -13,7 +13,7 @@ from horde.queue.domain.jobs import JobState, sources_of
 from horde.queue.store import tables
 
 J = tables.jobs
-Row = sa.Row[Any]
+Row = tables.AnyRow
 
 
 async def claim(
@@ -59,7 +59,9 @@ async def finish(conn: AsyncConnection, *, job_id: str, worker_id: str, values: 
     """processing → done, only for the worker holding the job. False when someone else got there first."""
     result = await conn.execute(
         J.update()
-        .where(J.c.id == job_id, J.c.worker_id == worker_id, J.c.state.in_([s.value for s in sources_of(JobState.DONE)]))
+        .where(
+            J.c.id == job_id, J.c.worker_id == worker_id, J.c.state.in_([s.value for s in sources_of(JobState.DONE)])
+        )
         .values(state=JobState.DONE.value, **values)
     )
     return bool(result.rowcount)

@@ -42,7 +42,9 @@ async def append(
     if user_id == ANONYMOUS_USER_ID and amount_milli <= 0:
         entries = [entry]
         if amount_milli:
-            entries.append({**entry, "amount_milli": -amount_milli, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value})
+            entries.append(
+                {**entry, "amount_milli": -amount_milli, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}
+            )
         await conn.execute(tables.kudos_ledger.insert(), entries)
         return kudos_rules.to_milli(kudos_rules.floor_for(AccountKind.ANONYMOUS))
     await conn.execute(tables.kudos_ledger.insert().values(**entry))
@@ -67,7 +69,9 @@ async def append(
     return floor
 
 
-async def history(conn: AsyncConnection, user_id: int, *, limit: int = 50, before_id: int | None = None) -> list[sa.Row[tuple[object, ...]]]:
+async def history(
+    conn: AsyncConnection, user_id: int, *, limit: int = 50, before_id: int | None = None
+) -> list[tables.AnyRow]:
     query = (
         sa.select(tables.kudos_ledger)
         .where(tables.kudos_ledger.c.user_id == user_id)

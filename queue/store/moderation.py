@@ -14,14 +14,14 @@ F = tables.prompt_filters
 T = tables.ip_timeouts
 
 
-async def filters(conn: AsyncConnection, filter_type: int | None = None) -> list[sa.Row[Any]]:
+async def filters(conn: AsyncConnection, filter_type: int | None = None) -> list[tables.AnyRow]:
     query = sa.select(F).order_by(F.c.id)
     if filter_type is not None:
         query = query.where(F.c.filter_type == filter_type)
     return list((await conn.execute(query)).all())
 
 
-async def filter_by_id(conn: AsyncConnection, filter_id: int) -> sa.Row[Any] | None:
+async def filter_by_id(conn: AsyncConnection, filter_id: int) -> tables.AnyRow | None:
     return (await conn.execute(sa.select(F).where(F.c.id == filter_id))).one_or_none()
 
 
@@ -37,7 +37,7 @@ async def delete_filter(conn: AsyncConnection, filter_id: int) -> None:
     await conn.execute(F.delete().where(F.c.id == filter_id))
 
 
-async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> sa.Row[Any] | None:
+async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> tables.AnyRow | None:
     query = sa.select(T).where(T.c.ip == ip, T.c.expires_at > now)
     return (await conn.execute(query)).one_or_none()
 
@@ -51,5 +51,5 @@ async def delete_timeout(conn: AsyncConnection, ip: str) -> int:
     return int((await conn.execute(T.delete().where(T.c.ip == ip))).rowcount)
 
 
-async def timeouts(conn: AsyncConnection, now: dt.datetime) -> list[sa.Row[Any]]:
+async def timeouts(conn: AsyncConnection, now: dt.datetime) -> list[tables.AnyRow]:
     return list((await conn.execute(sa.select(T).where(T.c.expires_at > now).order_by(T.c.expires_at))).all())

@@ -101,12 +101,23 @@ async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:
         await conn.execute(Q.delete().where(Q.c.request_id.in_(ids)))
 
 
-_COLUMNS = (Q.c.request_id, Q.c.model, Q.c.rank, Q.c.user_id, Q.c.pixels, Q.c.nsfw, Q.c.trusted_only, Q.c.needs, Q.c.targeted, Q.c.queued)
+_COLUMNS = (
+    Q.c.request_id,
+    Q.c.model,
+    Q.c.rank,
+    Q.c.user_id,
+    Q.c.pixels,
+    Q.c.nsfw,
+    Q.c.trusted_only,
+    Q.c.needs,
+    Q.c.targeted,
+    Q.c.queued,
+)
 
 
 async def candidates(
     conn: AsyncConnection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
-) -> list[sa.Row[Any]]:
+) -> list[tables.AnyRow]:
     """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
     best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
     cost does not grow with the queue's length."""
@@ -147,3 +158,14 @@ async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[
         .group_by(Q.c.model)
     )
     return {row[0]: (int(row[1]), float(row[2])) for row in rows}
+
+
+async def queued_jobs(conn: AsyncConnection, kind: str) -> int:
+    """Jobs waiting of one kind. A scan: callers cache it (``service.capacity``)."""
+    first_model = (
+        sa.select(Q.c.request_id, sa.func.max(Q.c.queued).label("queued"))
+        .where(Q.c.kind == kind)
+        .group_by(Q.c.request_id)
+    )
+    total = await conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(first_model.subquery().c.queued), 0)))
+    return int(total or 0)

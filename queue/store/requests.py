@@ -14,7 +14,7 @@ from horde.queue.store import tables
 
 R = tables.generation_requests
 J = tables.jobs
-Row = sa.Row[Any]
+Row = tables.AnyRow
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
@@ -63,7 +63,9 @@ async def set_state(conn: AsyncConnection, request_id: str, state: RequestState,
 async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.datetime) -> bool:
     """Mark a waiting request done once none of its jobs is left queued or processing."""
     open_jobs = await conn.scalar(
-        sa.select(sa.func.count()).where(J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES]))
+        sa.select(sa.func.count()).where(
+            J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES])
+        )
     )
     if open_jobs:
         return False

@@ -38,6 +38,8 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+AnyRow = sa.Row[*tuple[Any, ...]]  #: a result row of any shape
+
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements only INTEGER PRIMARY KEY
 Json = sa.JSON()
 
@@ -197,7 +199,9 @@ jobs = sa.Table(
 queue_entries = sa.Table(
     "queue_entries",
     metadata,
-    sa.Column("request_id", sa.String(36), sa.ForeignKey("generation_requests.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "request_id", sa.String(36), sa.ForeignKey("generation_requests.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("model", sa.String(255), primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("rank", sa.Float, nullable=False),

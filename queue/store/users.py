@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
 
-Row = sa.Row[Any]
+Row = tables.AnyRow
 
 
 async def insert(

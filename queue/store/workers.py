@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from horde.queue.store import tables
 
 W = tables.workers
-Row = sa.Row[Any]
+Row = tables.AnyRow
 
 
 async def by_name(conn: AsyncConnection, name: str) -> Row | None:
@@ -35,7 +35,11 @@ async def count_for_owner(conn: AsyncConnection, owner_id: int) -> int:
 
 
 async def listing(
-    conn: AsyncConnection, *, kind: str | None = None, owner_id: int | None = None, online_since: dt.datetime | None = None
+    conn: AsyncConnection,
+    *,
+    kind: str | None = None,
+    owner_id: int | None = None,
+    online_since: dt.datetime | None = None,
 ) -> list[Row]:
     query = sa.select(W).order_by(W.c.name)
     if kind:

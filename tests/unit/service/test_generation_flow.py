@@ -140,7 +140,9 @@ async def test_text_round_trip(service: HordeService) -> None:
     requester = await make_user(service, "req", kudos=100)
     owner = await make_user(service, "owner")
     created = await service.requests.submit(
-        requester, GenerationKind.TEXT, GenerationAsk("Once upon a time", params={"max_length": 32}, models=("tiny-lm",))
+        requester,
+        GenerationKind.TEXT,
+        GenerationAsk("Once upon a time", params={"max_length": 32}, models=("tiny-lm",)),
     )
     job = await pop(service, owner, name="t1", kind=GenerationKind.TEXT, models=("tiny-lm",))
     assert job.found and job.params["max_length"] == 32
