@@ -28,16 +28,18 @@ async def claim(
 ) -> list[Row]:
     """Hand up to ``count`` queued jobs of one request to a worker. Jobs locked by a concurrent pop are skipped
     (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker."""
-    pick = (
+    picked = (
         sa.select(J.c.id)
         .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
         .order_by(J.c.position)
         .limit(count)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")  # run the locking pick once, never per row
     )
     statement = (
         J.update()
-        .where(J.c.id.in_(pick.scalar_subquery()), J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
+        .where(J.c.id == picked.c.id, J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
         .values(
             state=JobState.PROCESSING.value,
             worker_id=worker_id,
