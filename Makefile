@@ -46,7 +46,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy -p horde.queue -p horde.webapp -p horde.worker -p horde.bots
-	$(VENV)/bin/mypy tests bench
+	$(VENV)/bin/mypy tests
 
 pytest: install services
 	$(VENV)/bin/pytest -n 2 -m "not gpu"

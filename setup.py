@@ -19,8 +19,6 @@ CODE_PACKAGES = ("horde.webapp", "horde.queue", "horde.worker", "horde.bots", "h
 
 packages = list(PACKAGE_DIR)
 for name in CODE_PACKAGES:
-    packages += [
-        f"{name}.{sub}" for sub in find_namespace_packages(PACKAGE_DIR[name], exclude=["*__pycache__*"])
-    ]
+    packages += [f"{name}.{sub}" for sub in find_namespace_packages(PACKAGE_DIR[name], exclude=["*__pycache__*"])]
 
 setup(packages=packages, package_dir=PACKAGE_DIR)

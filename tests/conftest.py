@@ -94,7 +94,7 @@ def frozen_clock() -> clock_mod.FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> CoreSettings:
-    return CoreSettings(_env_file=None, data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret")  # type: ignore[call-arg]
+    return CoreSettings(_env_file=None, data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret")
 
 
 @pytest.fixture

@@ -102,9 +102,9 @@ def test_layout_facts() -> None:
         assert (ROOT / folder / "__init__.py").exists()
     for folder in ("queue", "webapp", "worker", "bots", "bots/discord", "bots/mastodon"):
         assert (ROOT / folder / "py.typed").exists()
-    for folder in ROOT.joinpath("tests").rglob("*"):
-        if folder.is_dir() and "__pycache__" not in folder.parts and any(folder.glob("*.py")):
-            assert (folder / "__init__.py").exists(), f"{folder} needs __init__.py"
+    for test_dir in ROOT.joinpath("tests").rglob("*"):
+        if test_dir.is_dir() and "__pycache__" not in test_dir.parts and any(test_dir.glob("*.py")):
+            assert (test_dir / "__init__.py").exists(), f"{test_dir} needs __init__.py"
     assert not [p for folder in PACKAGES for p in (ROOT / folder).rglob("utils.py")], "name modules after what they do"
 
 

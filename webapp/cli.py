@@ -45,7 +45,11 @@ def check_environment(environ: dict[str, str] | None = None) -> None:
 def _settings(args: argparse.Namespace) -> Any:
     from horde.webapp.settings import WebSettings
 
-    overrides = {key: value for key, value in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None))) if value is not None}
+    overrides = {
+        key: value
+        for key, value in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None)))
+        if value is not None
+    }
     return WebSettings(**overrides)
 
 
@@ -138,7 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="horde", description="Horde: a crowdsourced generative-AI service.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for name, func, text in (("run", cmd_run, "all-in-one: web, API, sweeps (and a local worker)"), ("serve", cmd_serve, "one web/API node")):
+    for name, func, text in (
+        ("run", cmd_run, "all-in-one: web, API, sweeps (and a local worker)"),
+        ("serve", cmd_serve, "one web/API node"),
+    ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
         cmd.add_argument("--port", type=int, help="port to listen on (default 7001)")

@@ -13,7 +13,9 @@ class WebSettings(CoreSettings):
     public_url: str | None = Field(
         None, description="The URL people and workers reach this server at (for signed upload/download links)."
     )
-    rate_limits: str = Field("on", description="'on' or 'off': per-IP and per-key limits on the API (off for benchmarks).")
+    rate_limits: str = Field(
+        "on", description="'on' or 'off': per-IP and per-key limits on the API (off for benchmarks)."
+    )
     sweep_interval: float = Field(5.0, description="Seconds between background sweeps (timeouts, expiry).")
     run_sweeps: bool = Field(True, description="Run the background sweeps in this process.")
     debug: bool = Field(False, description="Show tracebacks in error pages (never in production).")

@@ -7,6 +7,7 @@ import logging
 
 import httpx
 
+from horde.worker import capabilities
 from horde.worker.censor import DiffusersSafetyChecker, SafetyChecker
 from horde.worker.client import HordeClient
 from horde.worker.generate import ImageGenerator
@@ -15,7 +16,6 @@ from horde.worker.loras import LoraLibrary
 from horde.worker.pipelines.loader import ModelCache, Runtime
 from horde.worker.settings import WorkerSettings
 from horde.worker.text import TextGenerator
-from horde.worker import capabilities
 
 logger = logging.getLogger(__name__)
 

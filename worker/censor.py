@@ -14,6 +14,7 @@ worker still serves every job that does not ask for censoring; it logs a warning
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,12 +38,13 @@ class DiffusersSafetyChecker:
     """The Stable Diffusion safety checker loaded from a local folder (no download)."""
 
     def __init__(self, folder: Path, device: str = "cpu") -> None:
-        from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
-        from transformers import CLIPImageProcessor
-
+        checkers = importlib.import_module("diffusers.pipelines.stable_diffusion.safety_checker")
+        transformers = importlib.import_module("transformers")
         self.device = device
-        self.model: Any = StableDiffusionSafetyChecker.from_pretrained(folder, local_files_only=True).to(device)
-        self.processor: Any = CLIPImageProcessor.from_pretrained(folder, local_files_only=True)
+        self.model: Any = checkers.StableDiffusionSafetyChecker.from_pretrained(folder, local_files_only=True).to(
+            device
+        )
+        self.processor: Any = transformers.CLIPImageProcessor.from_pretrained(folder, local_files_only=True)
 
     def __call__(self, images: list[Image.Image]) -> list[bool]:
         import numpy as np

@@ -20,11 +20,12 @@ Not done, and so not advertised in the pop request: post-processing, ControlNet,
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,38 @@ def circular_padding(*modules: Any) -> Iterator[None]:
             conv.padding_mode = mode
 
 
+def prompt_arguments(pipe: Any, prompt: str, clip_skip: int) -> dict[str, Any]:
+    """Pipeline arguments for the prompt, with AI Horde's ``clip_skip`` (1 = use the last CLIP layer).
+
+    For single-encoder (SD 1.x/2.x) pipelines the skipped embeddings are computed here: diffusers 0.42's own
+    ``clip_skip`` reads ``text_encoder.text_model``, which transformers 5 no longer has.
+    """
+    positive, negative = split_prompt(prompt)
+    layers = int(getattr(pipe.text_encoder.config, "num_hidden_layers", 12))
+    skip = min(clip_skip - 1, layers - 1)
+    if skip <= 0:
+        return {"prompt": positive, "negative_prompt": negative}
+    if hasattr(pipe, "text_encoder_2"):
+        return {"prompt": positive, "negative_prompt": negative, "clip_skip": skip}
+    return {
+        "prompt_embeds": clip_embeddings(pipe, positive, skip),
+        "negative_prompt_embeds": clip_embeddings(pipe, negative or "", skip),
+    }
+
+
+def clip_embeddings(pipe: Any, text: str, skip: int) -> torch.Tensor:
+    """CLIP text embeddings taken ``skip`` layers before the last, through the final layer norm."""
+    tokenizer, encoder = pipe.tokenizer, pipe.text_encoder
+    tokens = tokenizer(
+        text, padding="max_length", max_length=tokenizer.model_max_length, truncation=True, return_tensors="pt"
+    )
+    with torch.no_grad():
+        output = encoder(tokens.input_ids.to(encoder.device), output_hidden_states=True)
+        final_norm = getattr(encoder, "text_model", encoder).final_layer_norm
+        hidden: torch.Tensor = final_norm(output.hidden_states[-(skip + 1)])
+    return hidden.to(encoder.dtype)
+
+
 class ImageGenerator:
     """Runs image jobs on the models of a :class:`ModelCache`, one pipeline call at a time."""
 
@@ -142,42 +175,37 @@ class ImageGenerator:
         seeds = job_seeds(payload.seed, count)
         with self._lock:
             pipe, call = self._prepare(job, sources or SourceImages())
+            loras: AbstractContextManager[list[api_models.GenMetadata]]
             loras = self.loras.applied(pipe, payload.loras) if self.loras and payload.loras else nullcontext([])
+            tiling: AbstractContextManager[None]
             tiling = circular_padding(pipe.unet, pipe.vae) if payload.tiling else nullcontext()
             with loras as missing, tiling:
                 images = self._run(pipe, call, seeds, on_step)
         return self._finish(images, seeds, payload.use_nsfw_censor, list(missing))
 
     def _prepare(self, job: api_models.ImagePopResponse, sources: SourceImages) -> tuple[Any, dict[str, Any]]:
-        payload = job.payload
-        assert job.model is not None  # checked by generate()
+        payload, model = job.payload, job.model or ""
         mode = "txt2img"
         if sources.image is not None:
             mode = "inpainting" if job.source_processing in PAINTING else "img2img"
-        pipe = self._pipeline(job.model, mode)
+        pipe = self._pipeline(model, mode)
         pipe.scheduler = samplers.make_scheduler(
-            payload.sampler_name, self._scheduler_configs[job.model], karras=payload.karras
+            payload.sampler_name, self._scheduler_configs[model], karras=payload.karras
         )
-        prompt, negative = split_prompt(payload.prompt)
         call: dict[str, Any] = {
-            "prompt": prompt,
-            "negative_prompt": negative,
             "num_inference_steps": payload.ddim_steps,
             "guidance_scale": payload.cfg_scale,
-            "clip_skip": self._clip_skip(pipe, payload.clip_skip),
+            **prompt_arguments(pipe, payload.prompt, payload.clip_skip),
         }
         size = (payload.width, payload.height)
-        if mode == "txt2img":
+        if sources.image is None:
             call.update(width=payload.width, height=payload.height)
         elif mode == "img2img":
-            assert sources.image is not None
             call.update(image=sources.image.convert("RGB").resize(size), strength=payload.denoising_strength or 0.75)
         else:
-            mask = inpainting_mask(sources).resize(size)
-            assert sources.image is not None
             call.update(
                 image=sources.image.convert("RGB").resize(size),
-                mask_image=mask,
+                mask_image=inpainting_mask(sources).resize(size),
                 width=payload.width,
                 height=payload.height,
                 strength=1.0,
@@ -191,18 +219,13 @@ class ImageGenerator:
             return base
         key = (model, mode)
         if key not in self._variants:
-            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
-
-            variant = AutoPipelineForInpainting if mode == "inpainting" else AutoPipelineForImage2Image
+            diffusers = importlib.import_module("diffusers")
+            variant = (
+                diffusers.AutoPipelineForInpainting if mode == "inpainting" else diffusers.AutoPipelineForImage2Image
+            )
             self._variants[key] = variant.from_pipe(base)
             self._variants[key].set_progress_bar_config(disable=True)
         return self._variants[key]
-
-    @staticmethod
-    def _clip_skip(pipe: Any, clip_skip: int) -> int | None:
-        layers = int(getattr(pipe.text_encoder.config, "num_hidden_layers", 12))
-        skip = min(clip_skip - 1, layers - 1)
-        return skip if skip > 0 else None
 
     def _run(
         self, pipe: Any, call: dict[str, Any], seeds: list[int], on_step: StepCallback | None

@@ -46,7 +46,7 @@ class KudosMachine(RuleBasedStateMachine):
         shutil.copy(template_db(), self.folder / "horde.db")
         self.loop = asyncio.new_event_loop()
         self.clock = clock.FrozenClock()
-        config = CoreSettings(  # type: ignore[call-arg]
+        config = CoreSettings(
             _env_file=None, data_dir=self.folder, database_url=f"sqlite:///{self.folder / 'horde.db'}", secret_key="s"
         )
         self.service = HordeService.open(config, clock=self.clock)
@@ -128,7 +128,7 @@ class KudosMachine(RuleBasedStateMachine):
                 .join(tables.workers, tables.workers.c.id == tables.jobs.c.worker_id)
                 .where(tables.jobs.c.state == "done")
             )
-            return [tuple(row) for row in (await conn.execute(query)).all()]  # type: ignore[misc]
+            return [tuple(row) for row in (await conn.execute(query)).all()]
 
     @rule(seconds=st.sampled_from([10, 200, 2000]))
     def time_passes(self, seconds: int) -> None:

@@ -11,6 +11,7 @@ run in float32.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -74,17 +75,18 @@ def parse_source(entry: str, model_dir: Path | None = None) -> ModelSource:
 
 def load_image_pipeline(source: ModelSource, runtime: Runtime) -> Any:
     """Load a text-to-image pipeline and prepare it for ``runtime``."""
-    from diffusers import AutoPipelineForText2Image, StableDiffusionPipeline
-
+    diffusers = importlib.import_module("diffusers")
     if source.kind == "builtin":
         pipe = tiny.sd_pipeline()
+        if runtime.dtype != torch.float32:
+            pipe = pipe.to(dtype=runtime.dtype)
     elif source.kind == "single_file":
         config = str(source.config) if source.config else None
-        pipe = StableDiffusionPipeline.from_single_file(
+        pipe = diffusers.StableDiffusionPipeline.from_single_file(
             source.location, config=config, torch_dtype=runtime.dtype, local_files_only=config is not None
         )
     else:
-        pipe = AutoPipelineForText2Image.from_pretrained(
+        pipe = diffusers.AutoPipelineForText2Image.from_pretrained(
             source.location, torch_dtype=runtime.dtype, local_files_only=source.kind == "folder"
         )
     pipe.set_progress_bar_config(disable=True)
@@ -92,8 +94,8 @@ def load_image_pipeline(source: ModelSource, runtime: Runtime) -> Any:
 
 
 def prepare_pipeline(pipe: Any, runtime: Runtime) -> Any:
-    """Move to the device and dtype; on CUDA use channels-last and optionally compile the UNet."""
-    pipe = pipe.to(runtime.device, runtime.dtype)
+    """Move to the device (weights already have their dtype); on CUDA: channels-last, optional compiled UNet."""
+    pipe = pipe.to(runtime.device)
     if runtime.device == "cuda":
         pipe.unet.to(memory_format=torch.channels_last)
         pipe.vae.to(memory_format=torch.channels_last)
@@ -104,14 +106,17 @@ def prepare_pipeline(pipe: Any, runtime: Runtime) -> Any:
 
 def load_text_model(source: ModelSource, runtime: Runtime) -> tuple[Any, Any]:
     """Load a causal language model and its tokenizer."""
+    model: Any
+    tokenizer: Any
     if source.kind == "builtin":
         model, tokenizer = tiny.text_model()
     else:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
+        transformers = importlib.import_module("transformers")
         local = source.kind == "folder"
-        tokenizer = AutoTokenizer.from_pretrained(source.location, local_files_only=local)
-        model = AutoModelForCausalLM.from_pretrained(source.location, dtype=runtime.dtype, local_files_only=local)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source.location, local_files_only=local)
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            source.location, dtype=runtime.dtype, local_files_only=local
+        )
     model.to(runtime.device)
     model.eval()
     return model, tokenizer

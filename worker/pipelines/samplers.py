@@ -2,12 +2,13 @@
 
 Each name maps to a scheduler class plus config overrides. ``exact`` says whether the diffusers scheduler is the
 same algorithm as the k-diffusion sampler the name comes from, or the closest one diffusers has. ``k_dpm_adaptive``
-(adaptive step size) has no diffusers counterpart: it is reported unsupported, and a job asking for it runs with
+(adaptive step size) has no diffusers counterpart, and ``k_lms`` needs scipy: it is reported unsupported, and a job asking for it runs with
 :data:`FALLBACK` instead. ``karras`` switches on Karras sigmas where the scheduler supports them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -27,10 +28,16 @@ class SamplerSpec:
     scheduler: str  #: diffusers scheduler class name
     options: dict[str, Any] = field(default_factory=dict)
     exact: bool = True  #: False when diffusers only has a close relative
+    needs: tuple[str, ...] = ()  #: extra packages the scheduler imports
+
+    @property
+    def available(self) -> bool:
+        """Whether the packages it needs are installed."""
+        return all(importlib.util.find_spec(package) is not None for package in self.needs)
 
 
 SAMPLERS: dict[str, SamplerSpec] = {
-    "k_lms": SamplerSpec("LMSDiscreteScheduler"),
+    "k_lms": SamplerSpec("LMSDiscreteScheduler", needs=("scipy",)),
     "k_heun": SamplerSpec("HeunDiscreteScheduler"),
     "k_euler": SamplerSpec("EulerDiscreteScheduler"),
     "k_euler_a": SamplerSpec("EulerAncestralDiscreteScheduler"),
@@ -41,7 +48,10 @@ SAMPLERS: dict[str, SamplerSpec] = {
         "DPMSolverSinglestepScheduler", {"solver_order": 2, "algorithm_type": "dpmsolver++"}, exact=False
     ),
     "k_dpmpp_2m": SamplerSpec("DPMSolverMultistepScheduler", {"solver_order": 2, "algorithm_type": "dpmsolver++"}),
-    "dpmsolver": SamplerSpec("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver"}),
+    # diffusers deprecates its plain "dpmsolver" algorithm; third-order DPM-Solver++ is the closest supported one.
+    "dpmsolver": SamplerSpec(
+        "DPMSolverMultistepScheduler", {"solver_order": 3, "algorithm_type": "dpmsolver++"}, exact=False
+    ),
     "k_dpmpp_sde": SamplerSpec(
         "DPMSolverMultistepScheduler", {"solver_order": 2, "algorithm_type": "sde-dpmsolver++"}, exact=False
     ),
@@ -54,12 +64,12 @@ KNOWN_SAMPLERS = (*SAMPLERS, "k_dpm_adaptive")
 
 def supported_samplers() -> list[str]:
     """The AI Horde sampler names this worker can run (exactly or by the closest diffusers scheduler)."""
-    return list(SAMPLERS)
+    return [name for name, spec in SAMPLERS.items() if spec.available]
 
 
 def resolve(name: str) -> tuple[str, SamplerSpec]:
     """The sampler actually used for ``name``: itself when supported, else :data:`FALLBACK`."""
-    if name in SAMPLERS:
+    if name in SAMPLERS and SAMPLERS[name].available:
         return name, SAMPLERS[name]
     logger.warning("sampler %r is not supported; using %s", name, FALLBACK, extra={"action": "sampler_replaced"})
     return FALLBACK, SAMPLERS[FALLBACK]

@@ -8,21 +8,18 @@ exist so that tests and the offline demo exercise the real diffusers and transfo
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import torch
-from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import (
-    CLIPTextConfig,
-    CLIPTextModel,
-    CLIPTokenizer,
-    GPT2Config,
-    GPT2LMHeadModel,
-    PreTrainedTokenizerFast,
-)
+
+# Imported as modules (their attributes are Any): diffusers and transformers are only partly typed.
+diffusers = importlib.import_module("diffusers")
+transformers = importlib.import_module("transformers")
+tokenizers = importlib.import_module("tokenizers")
 
 TINY = "tiny"
+END_OF_TEXT = "<|endoftext|>"
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -37,19 +34,19 @@ def bytes_to_unicode() -> dict[int, str]:
     return dict(sorted(table.items()))
 
 
-def clip_tokenizer(model_max_length: int = 77) -> CLIPTokenizer:
+def clip_tokenizer(model_max_length: int = 77) -> Any:
     """A character-level CLIP tokenizer: 514 tokens, no merges, built in memory."""
     vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
     for char in bytes_to_unicode().values():
         vocab[char] = len(vocab)
         vocab[char + "</w>"] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=model_max_length)
+    return transformers.CLIPTokenizer(vocab=vocab, merges=[], model_max_length=model_max_length)
 
 
 def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
     """The modules of the tiny SD pipeline (UNet, VAE, CLIP text encoder, tokenizer, Euler scheduler)."""
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(
+    unet = diffusers.UNet2DConditionModel(
         sample_size=32,
         in_channels=unet_in_channels,
         out_channels=4,
@@ -61,7 +58,7 @@ def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
         attention_head_dim=8,
         norm_num_groups=32,
     )
-    vae = AutoencoderKL(
+    vae = diffusers.AutoencoderKL(
         in_channels=3,
         out_channels=3,
         block_out_channels=(32, 64),
@@ -72,8 +69,8 @@ def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
         sample_size=64,
     )
     tokenizer = clip_tokenizer()
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
+    text_encoder = transformers.CLIPTextModel(
+        transformers.CLIPTextConfig(
             vocab_size=len(tokenizer),
             hidden_size=32,
             intermediate_size=37,
@@ -85,7 +82,7 @@ def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
             pad_token_id=tokenizer.pad_token_id,
         )
     )
-    scheduler = EulerDiscreteScheduler(
+    scheduler = diffusers.EulerDiscreteScheduler(
         num_train_timesteps=1000,
         beta_start=0.00085,
         beta_end=0.012,
@@ -105,34 +102,29 @@ def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
     }
 
 
-def sd_pipeline(seed: int = 0) -> StableDiffusionPipeline:
+def sd_pipeline(seed: int = 0) -> Any:
     """The tiny random-weight text-to-image pipeline; a 64x64 image takes well under a second on a CPU."""
-    pipe = StableDiffusionPipeline(**sd_components(seed), requires_safety_checker=False)
+    pipe = diffusers.StableDiffusionPipeline(**sd_components(seed), requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
 
-def byte_tokenizer(model_max_length: int = 2048) -> PreTrainedTokenizerFast:
+def byte_tokenizer(model_max_length: int = 2048) -> Any:
     """A byte-level tokenizer (256 byte tokens plus ``<|endoftext|>``), built in memory with no merges."""
     vocab = {char: index for index, char in enumerate(bytes_to_unicode().values())}
-    vocab["<|endoftext|>"] = len(vocab)
-    backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    return PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        eos_token="<|endoftext|>",
-        bos_token="<|endoftext|>",
-        pad_token="<|endoftext|>",
-        model_max_length=model_max_length,
-    )
+    vocab[END_OF_TEXT] = len(vocab)
+    backend = tokenizers.Tokenizer(tokenizers.models.BPE(vocab=vocab, merges=[]))
+    backend.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = tokenizers.decoders.ByteLevel()
+    special = {"eos_token": END_OF_TEXT, "bos_token": END_OF_TEXT, "pad_token": END_OF_TEXT}
+    return transformers.PreTrainedTokenizerFast(tokenizer_object=backend, model_max_length=model_max_length, **special)
 
 
-def text_model(seed: int = 0) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerFast]:
+def text_model(seed: int = 0) -> tuple[Any, Any]:
     """The tiny random-weight causal LM and its tokenizer."""
     tokenizer = byte_tokenizer()
     torch.manual_seed(seed)
-    config = GPT2Config(
+    config = transformers.GPT2Config(
         vocab_size=len(tokenizer),
         n_positions=tokenizer.model_max_length,
         n_embd=32,
@@ -142,6 +134,6 @@ def text_model(seed: int = 0) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerFast]
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    model = GPT2LMHeadModel(config)
+    model = transformers.GPT2LMHeadModel(config)
     model.eval()
     return model, tokenizer

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from horde.queue import errors
+from horde.queue import clock, errors
 from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.service import GenerationAsk, HordeService, SubmitAsk
 from tests.factories import ask_image, make_user, pop
@@ -85,7 +86,7 @@ async def test_faulted_submit_requeues_then_faults_the_request(service: HordeSer
 async def test_bad_input_is_rejected_and_changes_nothing(service: HordeService) -> None:
     requester = await make_user(service, "req")
     before = await service.users.kudos_history(requester)
-    bad = [
+    bad: list[tuple[str, dict[str, Any], type[Exception]]] = [
         ("", {}, errors.MissingPromptError),
         ("cat\x00", {}, errors.NulByteError),
         ("cat", {"width": 100}, errors.InvalidSizeError),
@@ -118,7 +119,7 @@ async def test_cancel_keeps_finished_images(service: HordeService) -> None:
     assert not (await pop(service, owner)).found
 
 
-async def test_timed_out_job_goes_back_to_the_queue(service: HordeService, frozen_clock) -> None:
+async def test_timed_out_job_goes_back_to_the_queue(service: HordeService, frozen_clock: clock.FrozenClock) -> None:
     requester = await make_user(service, "req")
     owner = await make_user(service, "owner")
     created = await ask_image(service, requester)
