@@ -116,11 +116,17 @@ def _serve(settings: Any, *, local_worker: str | None = None) -> int:
     if admin_key:
         _out(f"First start: the admin's API key is {admin_key}  (shown once; keep it safe)")
     app = create_app(settings)
+    worker_process = None
     if local_worker:
-        from horde.webapp.local_worker import attach_local_worker
+        from horde.webapp import local_worker as local
 
-        attach_local_worker(app, settings, local_worker, url)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        worker_process = local.start(settings, local_worker, url)
+        _out(f"A local worker serving '{local_worker}' is starting; open {url}/generate to make an image.")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if worker_process is not None:
+            local.stop(worker_process)
     return 0
 
 

@@ -42,10 +42,15 @@ def image_pop_request(settings: WorkerSettings, bridge_agent: str = CLIENT_AGENT
     )
 
 
+def text_worker_name(settings: WorkerSettings) -> str:
+    return f"{settings.name} (text)" if settings.models else settings.name
+
+
 def text_pop_request(settings: WorkerSettings, bridge_agent: str = CLIENT_AGENT) -> api_models.TextPopRequest:
-    """The body of every text pop."""
+    """The body of every text pop. Worker names are unique across kinds (as on AI Horde), so a worker that also
+    serves text registers its text side as ``NAME (text)``."""
     return api_models.TextPopRequest(
-        name=settings.name,
+        name=text_worker_name(settings),
         models=model_names(settings.text_models),
         bridge_agent=bridge_agent,
         nsfw=settings.nsfw,

@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
         )
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll drowns the job lines
     try:
         settings = settings_from_args(args)
     except (ValidationError, OSError, ValueError) as exc:
