@@ -35,8 +35,7 @@ class CoreSettings(BaseSettings):
     ageing_per_second: float = Field(
         5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
     )
-    worker_stale_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
-    kudos_trust_threshold: float = Field(0.0, description="Unused until trust escrow lands; kept for compatibility.")
+    stale_worker_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
     admin_username: str = Field("admin", description="Name of the admin account created on first start.")
 
     def resolved_database_url(self) -> str:

@@ -68,7 +68,7 @@ class Capacity:
         now = self.ctx.clock()
         if self._snapshot and (now - self._snapshot.taken_at).total_seconds() < REFRESH_SECONDS:
             return self._snapshot
-        since = now - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
+        since = now - dt.timedelta(seconds=self.ctx.settings.stale_worker_seconds)
         async with self.ctx.db.read() as conn:
             rows = await worker_store.listing(conn, online_since=since)
             queued = {kind: await queue_store.queued_jobs(conn, kind) for kind in ("image", "text")}

@@ -6,9 +6,15 @@ from horde.queue import clock as clock_mod
 from horde.queue.service import keys
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
+from horde.queue.service.gallery import Gallery
 from horde.queue.service.moderation import Moderation
+from horde.queue.service.ratings import RatingService
 from horde.queue.service.requests import RequestService
+from horde.queue.service.results import ResultService
+from horde.queue.service.sharedkeys import SharedKeyService
+from horde.queue.service.stats import StatsService
 from horde.queue.service.sweeps import Sweeps
+from horde.queue.service.teams import TeamService
 from horde.queue.service.users import UserService
 from horde.queue.service.workers import WorkerService
 from horde.queue.settings import CoreSettings
@@ -25,6 +31,12 @@ class HordeService:
         self.requests = RequestService(ctx, self.capacity, self.moderation)
         self.workers = WorkerService(ctx, self.capacity)
         self.sweeps = Sweeps(ctx, self.workers)
+        self.teams = TeamService(ctx)
+        self.sharedkeys = SharedKeyService(ctx)
+        self.stats = StatsService(ctx, self.capacity)
+        self.ratings = RatingService(ctx)
+        self.results = ResultService(ctx)
+        self.gallery = Gallery(ctx, self.requests)
 
     @classmethod
     def open(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 
 from horde.queue import dto
 from horde.queue.domain.jobs import RequestState
 from horde.queue.service.context import Context
 from horde.queue.service.workers import WorkerService
-from horde.queue.store import requests as request_store
+from horde.queue.store import jobs as job_store, queue as queue_store, requests as request_store
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,10 @@ class Sweeps:
     async def expire_requests(self) -> int:
         """Remove requests nobody touched within the expiry time (kept gallery requests stay), with their files."""
         now = self.ctx.clock()
+        keep_for = self.ctx.settings.gallery_expiry_seconds
+        gallery_before = now - dt.timedelta(seconds=keep_for) if keep_for > 0 else None
         async with self.ctx.db.write() as conn:
-            rows = await request_store.expired(conn, now)
+            rows = await request_store.expired(conn, now, gallery_before=gallery_before)
             ids = [row.id for row in rows]
             keys = [key for row in rows for key in (row.source_image_key, row.source_mask_key) if key]
             for request_id in ids:
@@ -36,9 +39,20 @@ class Sweeps:
             logger.info("requests_expired", extra={"action": "requests_expired", "count": len(ids)})
         return len(ids)
 
+    async def stop_unserved(self) -> int:
+        """Gallery requests that waited past their expiry stop waiting (their finished images stay)."""
+        now = self.ctx.clock()
+        async with self.ctx.db.write() as conn:
+            ids = await request_store.unserved_kept(conn, now)
+            for request_id in ids:
+                await job_store.cancel_queued(conn, request_id)
+                await request_store.set_state(conn, request_id, RequestState.EXPIRED, now)
+            await queue_store.remove(conn, ids)
+        return len(ids)
+
     async def run_once(self) -> dto.SweepReport:
         requeued, faulted = await self.workers.requeue_overdue()
-        expired = await self.expire_requests()
+        expired = await self.expire_requests() + await self.stop_unserved()
         return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired)
 
     async def run_forever(self, interval: float = 5.0) -> None:
@@ -60,6 +74,3 @@ async def running(sweeps: Sweeps, interval: float = 5.0):  # type: ignore[no-unt
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-__all__ = ["RequestState", "Sweeps", "running"]

@@ -224,10 +224,10 @@ class WorkerService:
             raise errors.ValidationError("This worker name is taken by a worker of another kind.")
         elapsed = (now - worker.last_check_in).total_seconds()
         unpaid = worker.uptime_unpaid_seconds
-        if 0 < elapsed <= self.ctx.settings.worker_stale_seconds and not (worker.maintenance or worker.paused):
+        if 0 < elapsed <= self.ctx.settings.stale_worker_seconds and not (worker.maintenance or worker.paused):
             values["uptime_seconds"] = worker.uptime_seconds + elapsed
             unpaid += elapsed
-        elif elapsed > self.ctx.settings.worker_stale_seconds:
+        elif elapsed > self.ctx.settings.stale_worker_seconds:
             unpaid = 0.0  # back from being offline: the ten minutes start again
         periods = int(unpaid // kudos_rules.UPTIME_PERIOD_SECONDS)
         values["uptime_unpaid_seconds"] = unpaid - periods * kudos_rules.UPTIME_PERIOD_SECONDS
@@ -543,7 +543,7 @@ class WorkerService:
         self, actor: dto.Actor | None, *, kind: str | None = None, owner_id: int | None = None
     ) -> list[dto.WorkerInfo]:
         now = self.ctx.clock()
-        stale = now - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
+        stale = now - dt.timedelta(seconds=self.ctx.settings.stale_worker_seconds)
         async with self.ctx.db.read() as conn:
             rows = await worker_store.listing(conn, kind=kind, owner_id=owner_id)
             trusted = await self._trusted_owners(conn, {r.owner_id for r in rows})
@@ -558,7 +558,7 @@ class WorkerService:
         return result
 
     async def get(self, actor: dto.Actor | None, worker_id: str) -> dto.WorkerInfo:
-        stale = self.ctx.clock() - dt.timedelta(seconds=self.ctx.settings.worker_stale_seconds)
+        stale = self.ctx.clock() - dt.timedelta(seconds=self.ctx.settings.stale_worker_seconds)
         async with self.ctx.db.read() as conn:
             row = await worker_store.by_id(conn, worker_id) or await worker_store.by_name(conn, worker_id)
             if row is None:

@@ -81,14 +81,25 @@ async def touch(conn: AsyncConnection, request_id: str, now: dt.datetime, expire
     await conn.execute(R.update().where(R.c.id == request_id).values(updated_at=now, expires_at=expires_at))
 
 
-async def expired(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[Row]:
-    """Requests past their expiry that are not kept in a gallery."""
+async def expired(
+    conn: AsyncConnection, now: dt.datetime, *, gallery_before: dt.datetime | None = None, limit: int = 500
+) -> list[Row]:
+    """Requests past their expiry that are not kept in a gallery (and gallery requests older than
+    ``gallery_before``, when galleries expire at all)."""
+    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False))
+    if gallery_before is not None:
+        unkept = sa.or_(unkept, sa.and_(R.c.kept.is_(True), R.c.updated_at < gallery_before))
+    query = sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key).where(unkept).limit(limit)
+    return list((await conn.execute(query)).all())
+
+
+async def unserved_kept(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[str]:
     query = (
-        sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key)
-        .where(R.c.expires_at < now, R.c.kept.is_(False))
+        sa.select(R.c.id)
+        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now)
         .limit(limit)
     )
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(query)).scalars().all())
 
 
 async def delete(conn: AsyncConnection, request_ids: Sequence[str]) -> None:

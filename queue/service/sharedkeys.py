@@ -1,0 +1,152 @@
+"""Shared keys (AI Horde's ``sharedkeys``): a UUID that acts for its owner, with a kudos budget, expiry and limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from horde.queue import dto, errors
+from horde.queue.domain import kudos as kudos_rules, params as params_mod
+from horde.queue.domain.roles import Role, at_least
+from horde.queue.service.context import Context
+from horde.queue.service.users import actor_from_row
+from horde.queue.store import sharedkeys as key_store, users as user_store
+
+MAX_KUDOS = 50_000_000
+MAX_IMAGE_PIXELS = 4_194_304
+MAX_IMAGE_STEPS = 500
+MAX_TEXT_TOKENS = 500
+KEYS_PER_USER = {False: 3, True: 10}  #: untrusted, trusted
+
+
+def _info(row: Any) -> dto.SharedKeyInfo:
+    return dto.SharedKeyInfo(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        kudos_limit=-1.0 if row.kudos_limit_milli < 0 else kudos_rules.from_milli(row.kudos_limit_milli),
+        utilized=kudos_rules.from_milli(row.utilized_milli),
+        expires_at=row.expires_at,
+        max_image_pixels=row.max_image_pixels,
+        max_image_steps=row.max_image_steps,
+        max_text_tokens=row.max_text_tokens,
+    )
+
+
+def _values(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Column values from the API's fields; each limit is -1 (none) or within AI Horde's bounds."""
+    values: dict[str, Any] = {}
+    bounds = {
+        "kudos": MAX_KUDOS,
+        "max_image_pixels": MAX_IMAGE_PIXELS,
+        "max_image_steps": MAX_IMAGE_STEPS,
+        "max_text_tokens": MAX_TEXT_TOKENS,
+    }
+    for field, high in bounds.items():
+        value = changes.get(field)
+        if value is None:
+            continue
+        if not (value == -1 or 0 <= value <= high):
+            raise errors.ValidationError(f"{field} must be -1 or 0 to {high}.", {field: f"-1 or 0-{high}"})
+        column = "kudos_limit_milli" if field == "kudos" else field
+        values[column] = kudos_rules.to_milli(value) if field == "kudos" and value >= 0 else int(value)
+    if changes.get("name") is not None:
+        name = str(changes["name"])
+        params_mod.reject_nul_bytes(name, "name")
+        if not 3 <= len(name.strip()) <= 255:
+            raise errors.ValidationError("A shared key's name has 3 to 255 characters.", {"name": "3-255"})
+        values["name"] = name.strip()
+    if changes.get("expiry") is not None:
+        days = int(changes["expiry"])
+        if not (days == -1 or 1 <= days <= 3650):
+            raise errors.ValidationError("expiry is -1 or 1 to 3650 days.", {"expiry": "-1 or 1-3650"})
+        values["expires_at"] = None if days == -1 else now + dt.timedelta(days=days)
+    return values
+
+
+class SharedKeyService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def create(self, actor: dto.Actor, **fields: Any) -> dto.SharedKeyInfo:
+        if actor.is_anonymous:
+            raise errors.AnonForbiddenError
+        now = self.ctx.clock()
+        defaults = {"kudos": 5000, "expiry": -1, "name": "shared key", "max_image_pixels": -1}
+        defaults |= {"max_image_steps": -1, "max_text_tokens": -1}
+        values = _values(defaults | {k: v for k, v in fields.items() if v is not None}, now)
+        key_id = str(uuid.uuid4())
+        async with self.ctx.db.write() as conn:
+            cap = KEYS_PER_USER[at_least(actor.role, Role.TRUSTED)]
+            if await key_store.count_for_user(conn, actor.user_id) >= cap:
+                raise errors.ForbiddenError(f"You can have at most {cap} shared keys.")
+            await key_store.insert(
+                conn,
+                {"id": key_id, "user_id": actor.user_id, "utilized_milli": 0, "created_at": now, **values},
+            )
+            row = await key_store.by_id(conn, key_id)
+        return _info(row)
+
+    async def get(self, key_id: str) -> dto.SharedKeyInfo:
+        async with self.ctx.db.read() as conn:
+            row = await key_store.by_id(conn, key_id)
+        if row is None:
+            raise errors.SharedKeyNotFoundError
+        return _info(row)
+
+    async def for_user(self, user_id: int) -> list[dto.SharedKeyInfo]:
+        async with self.ctx.db.read() as conn:
+            return [_info(row) for row in await key_store.for_user(conn, user_id)]
+
+    async def modify(self, actor: dto.Actor, key_id: str, **fields: Any) -> dto.SharedKeyInfo:
+        async with self.ctx.db.write() as conn:
+            row = await key_store.by_id(conn, key_id)
+            if row is None:
+                raise errors.SharedKeyNotFoundError
+            if row.user_id != actor.user_id:
+                raise errors.NotOwnerError
+            values = _values({k: v for k, v in fields.items() if v is not None}, self.ctx.clock())
+            if values:
+                await key_store.update(conn, key_id, **values)
+            row = await key_store.by_id(conn, key_id)
+        return _info(row)
+
+    async def delete(self, actor: dto.Actor, key_id: str) -> None:
+        async with self.ctx.db.write() as conn:
+            row = await key_store.by_id(conn, key_id)
+            if row is None:
+                raise errors.SharedKeyNotFoundError
+            if row.user_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+                raise errors.NotOwnerError
+            await key_store.delete(conn, key_id)
+
+    async def authenticate(self, key_id: str, *, ip: str | None = None, client_agent: str | None = None) -> dto.Actor:
+        """The owner, acting through the shared key. An expired or spent key is refused."""
+        async with self.ctx.db.read() as conn:
+            row = await key_store.by_id(conn, key_id)
+            owner = await user_store.by_id(conn, row.user_id) if row is not None else None
+        if row is None or owner is None:
+            raise errors.AuthError
+        if row.expires_at is not None and row.expires_at <= self.ctx.clock():
+            raise errors.SharedKeyExpiredError
+        if 0 <= row.kudos_limit_milli <= row.utilized_milli:
+            raise errors.SharedKeyEmptyError
+        if owner.suspended:
+            raise errors.SuspendedError
+        actor = actor_from_row(owner, ip=ip, client_agent=client_agent)
+        return dto.Actor(**{**actor.__dict__, "shared_key_id": row.id})
+
+    async def check_limits(self, actor: dto.Actor, kind: str, params: dict[str, Any]) -> None:
+        """A request through a shared key must stay within the key's per-job limits."""
+        if actor.shared_key_id is None:
+            return
+        key = await self.get(actor.shared_key_id)
+        if kind == "image":
+            pixels = int(params.get("width", 512) or 512) * int(params.get("height", 512) or 512)
+            if 0 <= key.max_image_pixels < pixels:
+                raise errors.ValidationError("This shared key allows fewer pixels.", {"params": "too many pixels"})
+            if 0 <= key.max_image_steps < int(params.get("steps", 30) or 30):
+                raise errors.ValidationError("This shared key allows fewer steps.", {"params.steps": "too many"})
+        elif 0 <= key.max_text_tokens < int(params.get("max_length", 80) or 80):
+            raise errors.ValidationError("This shared key allows fewer tokens.", {"params.max_length": "too many"})

@@ -1,0 +1,22 @@
+"""Aesthetic ratings of finished results."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+RT = tables.ratings
+
+
+async def rated_job_ids(conn: AsyncConnection, job_ids: list[str]) -> set[str]:
+    if not job_ids:
+        return set()
+    rows = await conn.execute(sa.select(RT.c.job_id).where(RT.c.job_id.in_(job_ids)))
+    return {row[0] for row in rows}
+
+
+async def insert(conn: AsyncConnection, values: list[dict[str, object]]) -> None:
+    if values:
+        await conn.execute(RT.insert(), values)

@@ -1,0 +1,37 @@
+"""Shared keys: API keys that spend from their owner's account, within limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.store import tables
+
+S = tables.shared_keys
+Row = tables.AnyRow
+
+
+async def by_id(conn: AsyncConnection, key_id: str) -> Row | None:
+    return (await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none()
+
+
+async def for_user(conn: AsyncConnection, user_id: int) -> list[Row]:
+    return list((await conn.execute(sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at))).all())
+
+
+async def count_for_user(conn: AsyncConnection, user_id: int) -> int:
+    return int(await conn.scalar(sa.select(sa.func.count()).where(S.c.user_id == user_id)) or 0)
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(S.insert().values(**values))
+
+
+async def update(conn: AsyncConnection, key_id: str, **values: Any) -> None:
+    await conn.execute(S.update().where(S.c.id == key_id).values(**values))
+
+
+async def delete(conn: AsyncConnection, key_id: str) -> None:
+    await conn.execute(S.delete().where(S.c.id == key_id))

@@ -1,0 +1,43 @@
+"""Aggregates for the status and stats endpoints: finished jobs per period and per model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from horde.queue.domain.jobs import JobState
+from horde.queue.store import tables
+
+J = tables.jobs
+R = tables.generation_requests
+
+
+def _done(kind: str, since: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
+    where = [J.c.state == JobState.DONE.value, R.c.kind == kind]
+    if since is not None:
+        where.append(J.c.finished_at >= since)
+    return where
+
+
+async def totals(conn: AsyncConnection, kind: str, since: dt.datetime | None) -> tuple[int, float]:
+    """(finished jobs, their things: megapixelsteps or tokens) since a moment (None: ever)."""
+    query = (
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(R.c.things), 0.0))
+        .select_from(J.join(R, R.c.id == J.c.request_id))
+        .where(*_done(kind, since))
+    )
+    row = (await conn.execute(query)).one()
+    return int(row[0]), float(row[1])
+
+
+async def by_model(conn: AsyncConnection, kind: str, since: dt.datetime | None) -> dict[str, int]:
+    """model -> finished jobs since a moment (None: ever)."""
+    query = (
+        sa.select(J.c.model, sa.func.count())
+        .select_from(J.join(R, R.c.id == J.c.request_id))
+        .where(*_done(kind, since))
+        .group_by(J.c.model)
+    )
+    return {str(row[0] or ""): int(row[1]) for row in await conn.execute(query)}
