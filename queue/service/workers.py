@@ -143,8 +143,7 @@ class WorkerService:
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             worker = await self._check_in(conn, actor, ask, models, now)
-            owner = await user_store.by_id(conn, actor.user_id)
-            trusted = owner is not None and at_least(Role(owner.role), Role.TRUSTED)
+            trusted = at_least(actor.role, Role.TRUSTED)
             profile = matching.WorkerProfile(
                 worker_id=worker.id,
                 owner_id=actor.user_id,
@@ -191,8 +190,7 @@ class WorkerService:
             "last_check_in": now,
         }
         if worker is None:
-            owner = await user_store.by_id(conn, actor.user_id)
-            trusted = owner is not None and at_least(Role(owner.role), Role.TRUSTED)
+            trusted = at_least(actor.role, Role.TRUSTED)
             if await worker_store.count_for_owner(conn, actor.user_id) >= WORKERS_PER_USER[trusted]:
                 raise errors.TooManyWorkersError
             worker_id = str(uuid.uuid4())
@@ -242,8 +240,7 @@ class WorkerService:
                 memo=f"worker {worker.name}",
             )
             values["kudos_earned_milli"] = worker.kudos_earned_milli + kudos_rules.to_milli(reward)
-        await worker_store.update(conn, worker.id, **values)
-        return await worker_store.by_id(conn, worker.id)
+        return await worker_store.update_returning(conn, worker.id, **values)
 
     async def _find_and_claim(
         self, conn: Any, worker: Any, profile: matching.WorkerProfile, ask: PopAsk, now: dt.datetime

@@ -61,17 +61,11 @@ async def set_state(conn: AsyncConnection, request_id: str, state: RequestState,
 
 
 async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.datetime) -> bool:
-    """Mark a waiting request done once none of its jobs is left queued or processing."""
-    open_jobs = await conn.scalar(
-        sa.select(sa.func.count()).where(
-            J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES])
-        )
-    )
-    if open_jobs:
-        return False
+    """Mark a waiting request done once none of its jobs is left queued or processing (one statement)."""
+    open_jobs = sa.select(J.c.id).where(J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES]))
     result = await conn.execute(
         R.update()
-        .where(R.c.id == request_id, R.c.state == RequestState.WAITING.value)
+        .where(R.c.id == request_id, R.c.state == RequestState.WAITING.value, ~open_jobs.exists())
         .values(state=RequestState.DONE.value, updated_at=now)
     )
     return bool(result.rowcount)

@@ -30,6 +30,10 @@ async def update(conn: AsyncConnection, worker_id: str, **values: Any) -> None:
     await conn.execute(W.update().where(W.c.id == worker_id).values(**values))
 
 
+async def update_returning(conn: AsyncConnection, worker_id: str, **values: Any) -> Row:
+    return (await conn.execute(W.update().where(W.c.id == worker_id).values(**values).returning(*W.c))).one()
+
+
 async def count_for_owner(conn: AsyncConnection, owner_id: int) -> int:
     return int(await conn.scalar(sa.select(sa.func.count()).where(W.c.owner_id == owner_id)) or 0)
 
