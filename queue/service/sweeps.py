@@ -11,7 +11,7 @@ from horde.queue import dto
 from horde.queue.domain.jobs import RequestState
 from horde.queue.service.context import Context
 from horde.queue.service.workers import WorkerService
-from horde.queue.store import jobs as job_store, queue as queue_store, requests as request_store
+from horde.queue.store import jobs as job_store, locks, queue as queue_store, requests as request_store
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,12 @@ class Sweeps:
         return len(ids)
 
     async def run_once(self) -> dto.SweepReport:
-        requeued, faulted = await self.workers.requeue_overdue()
-        expired = await self.expire_requests() + await self.stop_unserved()
+        """One round of every sweep, on the node that holds the sweep lock (others do nothing)."""
+        async with locks.leader(self.ctx.db) as is_leader:
+            if not is_leader:
+                return dto.SweepReport()
+            requeued, faulted = await self.workers.requeue_overdue()
+            expired = await self.expire_requests() + await self.stop_unserved()
         return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired)
 
     async def run_forever(self, interval: float = 5.0) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from horde.queue import clock, errors
 from horde.queue.service import HordeService, SubmitAsk
+from horde.queue.store import locks
 from tests.factories import ask_image, make_user, pop
 
 
@@ -40,3 +41,22 @@ async def test_gallery_results_stay_but_unserved_requests_stop_waiting(
     assert stopped.state == "expired"
     assert stopped.waiting == 0
     assert stopped.queue_position == 0
+
+
+async def test_only_one_node_sweeps(service: HordeService, frozen_clock: clock.FrozenClock) -> None:
+    """Two nodes on one database: while one holds the sweep lock, the other's sweep does nothing."""
+    requester = await make_user(service, "req")
+    owner = await make_user(service, "owner")
+    await ask_image(service, requester)
+    first = await pop(service, owner)
+    frozen_clock.advance(first.ttl + 1)
+    other_node = HordeService.open(service.ctx.settings, clock=frozen_clock)
+    try:
+        async with locks.leader(service.ctx.db) as is_leader:
+            assert is_leader
+            report = await other_node.sweeps.run_once()
+            assert report.requeued == (1 if service.ctx.db.is_sqlite else 0)
+        if not service.ctx.db.is_sqlite:
+            assert (await other_node.sweeps.run_once()).requeued == 1
+    finally:
+        await other_node.close()

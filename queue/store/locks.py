@@ -1,0 +1,28 @@
+"""Leadership for background work: with several nodes on one PostgreSQL, exactly one runs the sweeps."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+
+from horde.queue.store.engine import Database
+
+SWEEP_LOCK = 0x686F726465  #: "horde"
+
+
+@contextlib.asynccontextmanager
+async def leader(db: Database, key: int = SWEEP_LOCK) -> AsyncIterator[bool]:
+    """Yields True on the one node holding the advisory lock (always True on SQLite, which has one node)."""
+    if db.is_sqlite:
+        yield True
+        return
+    async with db.writer.connect() as conn:
+        got = bool(await conn.scalar(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+        try:
+            yield got
+        finally:
+            if got:
+                await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            await conn.commit()
