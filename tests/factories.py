@@ -17,10 +17,14 @@ async def make_user(
     return await service.users.authenticate(created.api_key, ip=ip)
 
 
-async def ask_image(service: HordeService, actor: dto.Actor, prompt: str = "a red cat", **kwargs: Any) -> dto.RequestCreated:
+async def ask_image(
+    service: HordeService, actor: dto.Actor, prompt: str = "a red cat", **kwargs: Any
+) -> dto.RequestCreated:
     params = kwargs.pop("params", {"width": 64, "height": 64, "steps": 4})
     models = tuple(kwargs.pop("models", ("tiny",)))
-    return await service.requests.submit(actor, GenerationKind.IMAGE, GenerationAsk(prompt, params=params, models=models, **kwargs))
+    return await service.requests.submit(
+        actor, GenerationKind.IMAGE, GenerationAsk(prompt, params=params, models=models, **kwargs)
+    )
 
 
 async def pop(service: HordeService, actor: dto.Actor, name: str = "w1", **kwargs: Any) -> dto.PoppedJob:

@@ -22,7 +22,7 @@ STATUS: dict[type[errors.HordeError], int] = {
 def status_for(exc: errors.HordeError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 

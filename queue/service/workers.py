@@ -194,7 +194,7 @@ class WorkerService:
             if await worker_store.count_for_owner(conn, actor.user_id) >= WORKERS_PER_USER[trusted]:
                 raise errors.TooManyWorkersError
             worker_id = str(uuid.uuid4())
-            await worker_store.insert(
+            inserted = await worker_store.insert(
                 conn,
                 {
                     **values,
@@ -215,7 +215,11 @@ class WorkerService:
                 },
             )
             self.capacity.invalidate()
-            return await worker_store.by_id(conn, worker_id)
+            if inserted:
+                return await worker_store.by_id(conn, worker_id)
+            worker = await worker_store.by_name(conn, name)  # a concurrent first pop won the name
+            if worker is None:  # pragma: no cover - the conflicting row exists
+                raise errors.WorkerNotFoundError
         if worker.owner_id != actor.user_id:
             raise errors.WrongCredentialsError("This worker name belongs to another user.")
         if worker.kind != ask.kind.value:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
@@ -22,8 +23,11 @@ async def by_id(conn: AsyncConnection, worker_id: str) -> Row | None:
     return (await conn.execute(sa.select(W).where(W.c.id == worker_id))).one_or_none()
 
 
-async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(W.insert().values(**values))
+async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Register a worker; False when a concurrent first pop registered the same name first."""
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(W)
+    result = await conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=[W.c.name]))
+    return bool(result.rowcount)
 
 
 async def update(conn: AsyncConnection, worker_id: str, **values: Any) -> None:

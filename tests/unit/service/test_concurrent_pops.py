@@ -30,3 +30,11 @@ async def test_64_concurrent_pops_claim_each_job_once(service: HordeService) -> 
             worker = await worker_store.by_id(conn, row.worker_id)
         assert worker is not None
         assert holders[job_id].request_id == row.request_id
+
+
+async def test_concurrent_first_pops_of_one_new_worker_register_it_once(service: HordeService) -> None:
+    owner = await make_user(service, "owner")
+    popped = await asyncio.gather(*(pop(service, owner, name="fresh") for _ in range(8)))
+    assert all(not job.found for job in popped)
+    workers = await service.workers.listing(None)
+    assert [w.name for w in workers] == ["fresh"]

@@ -1,0 +1,1 @@
+"""The AI-Horde-compatible REST API v2, mounted under ``/api``."""

@@ -1,0 +1,108 @@
+"""Rate limits per IP and per API key: fixed windows in memory (per process), answering 429 with ``Retry-After``.
+
+``HORDE_RATE_LIMITS`` is ``on`` (AI Horde's limits), ``off``, or a comma-separated list of overrides such as
+``check=20/1,status=30/60`` (N requests per S seconds for the named limit; every other limit keeps its default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import time
+
+from horde.queue import errors
+
+
+class RateLimitExceededError(errors.RateLimitedError):
+    """Too many requests; slow down."""
+
+    rc = "RateLimited"
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.count} per {self.seconds:g} second{'s' if self.seconds != 1 else ''}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One endpoint's limits: per IP (and per path, so per request id for check and status) and per key."""
+
+    per_ip: Limit | None = None
+    per_key: Limit | None = None
+    per_path: bool = False
+
+
+#: AI Horde's limits (reference §1.1-1.2): generate 2/s per IP and per key; check 10/s and status 10/min per request
+#: id; pop and submit 60/s per IP.
+DEFAULT_RULES: dict[str, Rule] = {
+    "generate": Rule(per_ip=Limit(2, 1), per_key=Limit(2, 1)),
+    "check": Rule(per_ip=Limit(10, 1), per_path=True),
+    "status": Rule(per_ip=Limit(10, 60), per_path=True),
+    "text_status": Rule(per_ip=Limit(60, 60), per_path=True),
+    "pop": Rule(per_ip=Limit(60, 1)),
+    "submit": Rule(per_ip=Limit(60, 1)),
+}
+
+
+def parse(setting: str) -> dict[str, Rule] | None:
+    """The rules a ``HORDE_RATE_LIMITS`` value asks for; None when limits are off."""
+    value = setting.strip().lower()
+    if value in ("off", "false", "0", "no"):
+        return None
+    rules = dict(DEFAULT_RULES)
+    if value in ("", "on", "true", "1", "yes"):
+        return rules
+    for item in value.split(","):
+        name, _, spec = item.strip().partition("=")
+        count, _, seconds = spec.partition("/")
+        if name not in rules or not count.isdigit():
+            raise ValueError(f"bad rate limit {item!r}: use NAME=COUNT/SECONDS with NAME in {sorted(rules)}")
+        limit = Limit(int(count), float(seconds or 1))
+        old = rules[name]
+        rules[name] = dataclasses.replace(old, per_ip=limit, per_key=limit if old.per_key else None)
+    return rules
+
+
+class RateLimiter:
+    def __init__(self, rules: dict[str, Rule] | None) -> None:
+        self.rules = rules
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._clock = time.monotonic
+
+    @property
+    def enabled(self) -> bool:
+        return self.rules is not None
+
+    def _hit(self, key: str, limit: Limit, now: float) -> None:
+        start = math.floor(now / limit.seconds) * limit.seconds
+        window_start, count = self._windows.get(key, (start, 0))
+        if window_start != start:
+            count = 0
+        if count >= limit.count:
+            raise RateLimitExceededError(str(limit), retry_after=max(1.0, start + limit.seconds - now))
+        self._windows[key] = (start, count + 1)
+        if len(self._windows) > 100_000:
+            self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        longest = max((r.per_ip.seconds for r in (self.rules or {}).values() if r.per_ip), default=60.0)
+        self._windows = {k: v for k, v in self._windows.items() if v[0] + longest > now}
+
+    def check(self, name: str, *, ip: str | None, api_key: str | None, path: str) -> None:
+        """Count one request; raise ``RateLimitExceededError`` when a window is full."""
+        if self.rules is None or name not in self.rules:
+            return
+        rule = self.rules[name]
+        now = self._clock()
+        where = f"{name}@{path}" if rule.per_path else name
+        if rule.per_ip is not None:
+            self._hit(f"ip:{ip}@{where}", rule.per_ip, now)
+        if rule.per_key is not None and api_key and api_key != "0000000000":
+            hashed = hashlib.sha256(api_key.encode()).hexdigest()[:24]
+            self._hit(f"key:{hashed}@{where}", rule.per_key, now)

@@ -1,0 +1,311 @@
+"""Image generation: ask (``generate/async``), follow (``check``, ``status``), cancel, rate; and the worker side:
+``pop``, ``submit`` and the signed upload and download URLs of results."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import io
+
+from PIL import Image, UnidentifiedImageError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from horde.queue import dto, errors
+from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
+from horde.queue.service.ratings import Rating
+from horde.webapp.api import http, schemas, signing
+
+
+def base_url(request: Request) -> str:
+    public: str | None = request.app.state.settings.public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def decode_base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.ValidationError(f"{field} must be base64 (URLs are not fetched).", {field: "not base64"}) from exc
+
+
+def to_webp(data: bytes) -> bytes:
+    """Results go out as webp; bytes that are no image (some test workers upload raw pixels) go out unchanged."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return data
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            out = io.BytesIO()
+            img.save(out, format="WEBP", quality=95)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return data
+
+
+def priority_ids(usernames: list[str]) -> tuple[int, ...]:
+    ids = []
+    for name in usernames:
+        _, _, number = name.rpartition("#")
+        if not number.isdigit() or len(number) > 9:
+            error = errors.ValidationError(f"{name!r} is not alias#id.", {"priority_usernames": "use alias#id"})
+            error.rc = "InvalidPriorityUsername"
+            raise error
+        ids.append(int(number))
+    return tuple(ids)
+
+
+def check_view(st: dto.RequestStatus) -> dict[str, object]:
+    return {
+        "finished": st.finished,
+        "processing": st.processing,
+        "restarted": st.restarted,
+        "waiting": st.waiting,
+        "done": st.done,
+        "faulted": st.faulted,
+        "wait_time": st.wait_time,
+        "queue_position": st.queue_position,
+        "kudos": round(st.kudos, 2),
+        "is_possible": st.is_possible,
+    }
+
+
+# --- requester ------------------------------------------------------------------------------------------------
+
+
+def image_ask(data: schemas.GenerationInputStable) -> GenerationAsk:
+    params = data.params.model_dump(exclude_unset=True, exclude_none=True) if data.params else {}
+    return GenerationAsk(
+        prompt=data.prompt,
+        params=params,
+        models=tuple(data.models),
+        nsfw=data.nsfw,
+        censor_nsfw=data.censor_nsfw,
+        trusted_workers=data.trusted_workers,
+        slow_workers=data.slow_workers,
+        workers=tuple(data.workers),
+        worker_blacklist=data.worker_blacklist,
+        r2=data.r2,
+        shared=data.shared,
+        source_image=decode_base64(data.source_image, "source_image") if data.source_image else None,
+        source_mask=decode_base64(data.source_mask, "source_mask") if data.source_mask else None,
+        source_processing=data.source_processing,
+        allow_downgrade=data.allow_downgrade,
+    )
+
+
+def created_view(created: dto.RequestCreated) -> schemas.RequestAsync:
+    return schemas.RequestAsync(
+        id=created.id,
+        kudos=round(created.kudos, 2),
+        message=created.message,
+        warnings=[schemas.RequestAsyncWarning(code=w["code"], message=w["message"]) for w in created.warnings],
+    )
+
+
+async def generate_async(request: Request) -> Response:
+    data = await http.body(request, schemas.GenerationInputStable)
+    who = await http.actor(request)
+    svc = http.service(request)
+    ask = image_ask(data)
+    if data.dry_run:
+        estimate = await svc.requests.estimate(who, GenerationKind.IMAGE, ask)
+        return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
+    await svc.sharedkeys.check_limits(who, "image", ask.params)
+    created = await svc.requests.submit(who, GenerationKind.IMAGE, ask)
+    return http.ok(created_view(created), status=202)
+
+
+async def check(request: Request) -> Response:
+    st = await http.service(request).requests.status(None, http.path_str(request, "id"), with_generations=False)
+    return JSONResponse(check_view(st))
+
+
+async def image_generation(request: Request, st: dto.RequestStatus, gen: dto.Generation) -> dict[str, object]:
+    if st.r2:
+        secret = http.service(request).ctx.secret
+        img = signing.signed_url(base_url(request), secret, signing.DOWNLOAD, gen.id, ttl=signing.DOWNLOAD_TTL)
+    else:
+        data = await http.service(request).results.load_job_result(gen.id)
+        img = base64.b64encode(await asyncio.to_thread(to_webp, data)).decode() if data is not None else "N/A"
+    return {
+        "worker_id": gen.worker_id,
+        "worker_name": gen.worker_name,
+        "model": gen.model,
+        "state": gen.state,
+        "img": img,
+        "seed": str(gen.seed),
+        "id": gen.id,
+        "censored": gen.censored,
+        "gen_metadata": list(gen.gen_metadata),
+    }
+
+
+async def status_view(request: Request, st: dto.RequestStatus) -> dict[str, object]:
+    generations = [await image_generation(request, st, gen) for gen in st.generations]
+    return {**check_view(st), "generations": generations, "shared": st.shared}
+
+
+async def status(request: Request) -> Response:
+    st = await http.service(request).requests.status(None, http.path_str(request, "id"))
+    return JSONResponse(await status_view(request, st))
+
+
+async def cancel_request(request: Request) -> dto.RequestStatus:
+    """Cancel with the caller's key; without one, holding the request's id is enough (horde-sdk sends no key)."""
+    svc = http.service(request)
+    request_id = http.path_str(request, "id")
+    if http.api_key(request) is None:
+        st = await svc.requests.status(None, request_id, with_generations=False)
+        who = await svc.users.actor_for(st.user_id, ip=http.client_ip(request))
+    else:
+        who = await http.actor(request)
+    return await svc.requests.cancel(who, request_id)
+
+
+async def cancel(request: Request) -> Response:
+    return JSONResponse(await status_view(request, await cancel_request(request)))
+
+
+async def rate(request: Request) -> Response:
+    data = await http.body(request, schemas.AestheticsPayload)
+    who = await http.actor(request)
+    ratings = tuple(Rating(r.id, r.rating, r.artifacts) for r in data.ratings)
+    reward = await http.service(request).ratings.rate(
+        who, http.path_str(request, "id"), best=data.best, ratings=ratings
+    )
+    return http.ok(schemas.GenerationRated(reward=reward))
+
+
+# --- worker ---------------------------------------------------------------------------------------------------
+
+
+def pop_ask(data: schemas.PopInputStable) -> PopAsk:
+    return PopAsk(
+        name=data.name,
+        kind=GenerationKind.IMAGE,
+        models=tuple(data.models),
+        max_pixels=data.max_pixels,
+        nsfw=data.nsfw,
+        threads=data.threads,
+        amount=data.amount,
+        bridge_agent=data.bridge_agent,
+        allow_img2img=data.allow_img2img,
+        allow_painting=data.allow_painting,
+        allow_lora=data.allow_lora,
+        allow_post_processing=data.allow_post_processing,
+        limit_max_steps=data.limit_max_steps,
+        require_upfront_kudos=data.require_upfront_kudos,
+        blacklist=tuple(data.blacklist),
+        priority_user_ids=priority_ids(data.priority_usernames),
+    )
+
+
+async def source_b64(request: Request, key: str | None) -> str | None:
+    if key is None:
+        return None
+    data = await http.service(request).results.load(key)
+    return base64.b64encode(data).decode() if data is not None else None
+
+
+async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]:
+    if not popped.found:
+        return {"payload": {}, "id": None, "ids": [], "model": None, "ttl": None, "skipped": popped.skipped}
+    p = popped.params
+    payload = schemas.GenerationPayloadStable(
+        prompt=popped.prompt,
+        ddim_steps=p.get("steps"),
+        n_iter=len(popped.ids),
+        seed=str(popped.seeds[0]),
+        sampler_name=p.get("sampler_name"),
+        cfg_scale=p.get("cfg_scale"),
+        denoising_strength=p.get("denoising_strength"),
+        width=p.get("width"),
+        height=p.get("height"),
+        karras=p.get("karras"),
+        tiling=p.get("tiling"),
+        hires_fix=p.get("hires_fix"),
+        clip_skip=p.get("clip_skip"),
+        seed_variation=p.get("seed_variation"),
+        post_processing=p.get("post_processing") or [],
+        loras=p.get("loras") or [],
+        control_type=p.get("control_type"),
+        use_nsfw_censor=popped.nsfw_censor,
+    )
+    secret, base = http.service(request).ctx.secret, base_url(request)
+    uploads = [signing.signed_url(base, secret, signing.UPLOAD, i, ttl=signing.UPLOAD_TTL) for i in popped.ids]
+    view: dict[str, object] = {
+        "payload": payload.model_dump(mode="json", exclude_none=True),
+        "id": popped.ids[0],
+        "ids": list(popped.ids),
+        "model": popped.model,
+        "ttl": popped.ttl,
+        "skipped": {},
+        "r2_upload": uploads[0],
+        "r2_uploads": uploads,
+        "messages": [],
+    }
+    if popped.source_image_key:
+        view["source_image"] = await source_b64(request, popped.source_image_key)
+        view["source_processing"] = popped.source_processing or "img2img"
+    if popped.source_mask_key:
+        view["source_mask"] = await source_b64(request, popped.source_mask_key)
+    return view
+
+
+async def pop(request: Request) -> Response:
+    data = await http.body(request, schemas.PopInputStable)
+    who = await http.actor(request)
+    popped = await http.service(request).workers.pop(who, pop_ask(data))
+    return JSONResponse(await pop_view(request, popped))
+
+
+async def submit(request: Request) -> Response:
+    data = await http.body(request, schemas.SubmitInput)
+    who = await http.actor(request)
+    image = None
+    if data.state != "faulted" and data.generation not in ("", "R2"):
+        image = decode_base64(data.generation, "generation")
+    ask = SubmitAsk(
+        job_id=data.id,
+        state=ResultState(data.state),
+        seed=data.seed,
+        image=image,
+        gen_metadata=tuple(data.gen_metadata),
+    )
+    result = await http.service(request).workers.submit(who, ask)
+    return http.ok(schemas.GenerationSubmitted(reward=round(result.reward, 2)))
+
+
+# --- signed result URLs ---------------------------------------------------------------------------------------
+
+
+class BadSignatureError(errors.ForbiddenError):
+    """This link is not valid or has expired."""
+
+    rc = "InvalidSignature"
+
+
+def _verify(request: Request, purpose: str, job_id: str) -> None:
+    secret = http.service(request).ctx.secret
+    q = request.query_params
+    if not signing.verify(secret, purpose, job_id, q.get("expires"), q.get("signature")):
+        raise BadSignatureError
+
+
+async def upload(request: Request) -> Response:
+    """A worker's PUT of a result to its ``r2_upload`` URL: any bytes, any (or no) content type; answers 200."""
+    job_id = http.path_str(request, "id")
+    _verify(request, signing.UPLOAD, job_id)
+    data = await request.body()
+    await http.service(request).workers.upload_result(job_id, data)
+    return Response(status_code=200)
+
+
+async def download(request: Request) -> Response:
+    job_id = http.path_str(request, "id")
+    _verify(request, signing.DOWNLOAD, job_id)
+    data = await http.service(request).results.load_job_result(job_id)
+    if data is None:
+        raise errors.NotFoundError("This result is gone.")
+    return Response(data, media_type="image/webp", headers={"Cache-Control": "private, max-age=1800"})

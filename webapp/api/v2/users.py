@@ -1,0 +1,132 @@
+"""Accounts and kudos: ``find_user``, ``users``, ``users/{id}``, ``kudos/transfer`` and ``sharedkeys``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from horde.queue import clock, dto, errors
+from horde.webapp.api import http, schemas
+
+MODERATOR_ROLES = ("moderator", "admin")
+TRUSTED_ROLES = ("trusted", "moderator", "admin")
+
+
+def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> schemas.UserDetails:
+    return schemas.UserDetails(
+        username=info.display_name,
+        id=info.id,
+        kudos=round(info.kudos, 2),
+        concurrency=info.concurrency,
+        worker_count=info.worker_count,
+        account_age=max(0, int((clock.now() - info.created_at).total_seconds())),
+        moderator=info.role.value in MODERATOR_ROLES,
+        trusted=info.role.value in TRUSTED_ROLES,
+        flagged=info.flagged,
+        pseudonymous=info.kind.value == "pseudonymous",
+        sharedkey_ids=sharedkey_ids,
+    )
+
+
+def dump(model: schemas.Output) -> dict[str, object]:
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+async def find_user(request: Request) -> Response:
+    who = await http.actor(request)
+    svc = http.service(request)
+    info = await svc.users.me(who)
+    keys = [] if who.is_anonymous else [k.id for k in await svc.sharedkeys.for_user(who.user_id)]
+    return JSONResponse(dump(user_view(info, keys)))
+
+
+async def users(request: Request) -> Response:
+    q = http.query(request, schemas.UsersQuery)
+    who = await http.actor(request)
+    listing = await http.service(request).users.listing(who, page=q.page, sort=q.sort)
+    return JSONResponse([dump(user_view(u)) for u in listing])
+
+
+async def user(request: Request) -> Response:
+    user_id = http.path_int(request, "user_id", errors.UserNotFoundError)
+    who = await http.actor(request)
+    return JSONResponse(dump(user_view(await http.service(request).users.get(who, user_id))))
+
+
+async def modify_user(request: Request) -> Response:
+    user_id = http.path_int(request, "user_id", errors.UserNotFoundError)
+    data = await http.body(request, schemas.ModifyUserInput)
+    who = await http.actor(request)
+    fields = data.model_dump(exclude_none=True)
+    if not fields:
+        error = errors.ValidationError("Nothing to change.")
+        error.rc = "NoUserModSelected"
+        raise error
+    changes: dict[str, object] = {k: v for k, v in fields.items() if k in ("kudos", "concurrency", "flagged")}
+    changes |= {k: v for k, v in fields.items() if k in ("username", "contact")}
+    if "moderator" in fields:
+        changes["role"] = "moderator" if fields["moderator"] else "user"
+    elif "trusted" in fields:
+        changes["role"] = "trusted" if fields["trusted"] else "user"
+    info = await http.service(request).users.modify(who, user_id, **changes)
+    answer = schemas.ModifyUser(
+        new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
+        concurrency=info.concurrency if "concurrency" in fields else None,
+        moderator=info.role.value in MODERATOR_ROLES if "moderator" in fields else None,
+        trusted=info.role.value in TRUSTED_ROLES if "trusted" in fields else None,
+        flagged=info.flagged if "flagged" in fields else None,
+        new_username=info.display_name if "username" in fields else None,
+        contact=fields.get("contact"),
+    )
+    return JSONResponse(dump(answer))
+
+
+async def transfer(request: Request) -> Response:
+    data = await http.body(request, schemas.KudosTransferInput)
+    who = await http.actor(request)
+    result = await http.service(request).users.transfer_kudos(who, data.username, data.amount)
+    return http.ok(schemas.KudosTransferred(transferred=result.amount))
+
+
+# --- shared keys ----------------------------------------------------------------------------------------------
+
+
+async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.SharedKeyDetails:
+    owner = await http.service(request).users.get(await http.actor(request), key.user_id)
+    return schemas.SharedKeyDetails(
+        id=key.id,
+        username=owner.display_name,
+        name=key.name,
+        kudos=round(key.kudos_limit),
+        expiry=key.expires_at.isoformat() if key.expires_at else None,
+        utilized=round(key.utilized),
+        max_image_pixels=key.max_image_pixels,
+        max_image_steps=key.max_image_steps,
+        max_text_tokens=key.max_text_tokens,
+    )
+
+
+async def create_sharedkey(request: Request) -> Response:
+    data = await http.body(request, schemas.SharedKeyInput)
+    who = await http.actor(request)
+    key = await http.service(request).sharedkeys.create(who, **data.model_dump(exclude_none=True))
+    return http.ok(await sharedkey_view(request, key))
+
+
+async def sharedkey(request: Request) -> Response:
+    key = await http.service(request).sharedkeys.get(http.path_str(request, "key_id"))
+    return http.ok(await sharedkey_view(request, key))
+
+
+async def modify_sharedkey(request: Request) -> Response:
+    data = await http.body(request, schemas.SharedKeyInput)
+    who = await http.actor(request)
+    svc = http.service(request)
+    key = await svc.sharedkeys.modify(who, http.path_str(request, "key_id"), **data.model_dump(exclude_none=True))
+    return http.ok(await sharedkey_view(request, key))
+
+
+async def delete_sharedkey(request: Request) -> Response:
+    who = await http.actor(request)
+    await http.service(request).sharedkeys.delete(who, http.path_str(request, "key_id"))
+    return http.ok(schemas.SimpleResponse())
