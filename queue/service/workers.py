@@ -30,6 +30,7 @@ from horde.queue.store import (
 
 logger = logging.getLogger(__name__)
 
+FIRST_LOOK = 3
 CANDIDATES_PER_MODEL = 25
 MAX_WORKER_MODELS = 300
 WORKERS_PER_USER = {False: 4, True: 20}  #: untrusted, trusted
@@ -250,33 +251,37 @@ class WorkerService:
         self, conn: Any, worker: Any, profile: matching.WorkerProfile, ask: PopAsk, now: dt.datetime
     ) -> dto.PoppedJob:
         owners = [profile.owner_id, *ask.priority_user_ids[:10]]
-        entries = await queue_store.candidates(
-            conn,
-            kind=ask.kind.value,
-            models=[] if worker.paused else sorted(profile.models),
-            owner_ids=owners,
-            per_model=CANDIDATES_PER_MODEL,
-        )
-        if worker.maintenance or worker.paused:
-            entries = [e for e in entries if e.user_id in owners]
-        # own and priority users' requests first, then by rank; one look per request
-        entries.sort(key=lambda e: (e.user_id not in owners, -e.rank))
         skipped: Counter[str] = Counter()
         seen: set[str] = set()
-        for entry in entries:
-            if entry.request_id in seen:
-                continue
-            seen.add(entry.request_id)
-            req = await request_store.by_id(conn, entry.request_id)
-            if req is None or req.state != RequestState.WAITING.value:
-                continue
-            reason = matching.skip_reason(profile, self._needs_of(entry, req))
-            if reason is not None:
-                skipped[reason.value] += 1
-                continue
-            popped = await self._claim(conn, worker, profile, ask, req, entry, now)
-            if popped is not None:
-                return popped
+        # a short look first (the best few of each model nearly always fit); a longer one only if none did
+        for per_model in (FIRST_LOOK, CANDIDATES_PER_MODEL):
+            entries = await queue_store.candidates(
+                conn,
+                kind=ask.kind.value,
+                models=[] if worker.paused else sorted(profile.models),
+                owner_ids=owners,
+                per_model=per_model,
+            )
+            if worker.maintenance or worker.paused:
+                entries = [e for e in entries if e.user_id in owners]
+            # own and priority users' requests first, then by rank; one look per request
+            entries.sort(key=lambda e: (e.user_id not in owners, -e.rank))
+            for entry in entries:
+                if entry.request_id in seen:
+                    continue
+                seen.add(entry.request_id)
+                req = await request_store.by_id(conn, entry.request_id)
+                if req is None or req.state != RequestState.WAITING.value:
+                    continue
+                reason = matching.skip_reason(profile, self._needs_of(entry, req))
+                if reason is not None:
+                    skipped[reason.value] += 1
+                    continue
+                popped = await self._claim(conn, worker, profile, ask, req, entry, now)
+                if popped is not None:
+                    return popped
+            if all(count < per_model for count in Counter(e.model for e in entries).values()):
+                break  # the short look already saw everything there is
         return dto.PoppedJob(
             ids=(),
             request_id=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -115,22 +116,40 @@ _COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _candidates_statement(models: int, owners: int) -> sa.CompoundSelect[Any]:
+    """Built once per shape (number of models and owners) with bound parameters, then reused: constructing a
+    dozen-part UNION on every pop cost more than running it."""
+    limit: sa.BindParameter[int] = sa.bindparam("per_model", type_=sa.Integer)
+    parts = [
+        sa.select(*_COLUMNS)
+        .where(Q.c.kind == sa.bindparam("kind"), Q.c.model == sa.bindparam(f"m{i}"))
+        .order_by(Q.c.rank.desc())
+        .limit(limit)
+        for i in range(models)
+    ]
+    parts += [
+        sa.select(*_COLUMNS)
+        .where(Q.c.user_id == sa.bindparam(f"u{i}"), Q.c.kind == sa.bindparam("kind"))
+        .order_by(Q.c.rank.desc())
+        .limit(limit)
+        for i in range(owners)
+    ]
+    return sa.union_all(*(part.subquery().select() for part in parts))
+
+
 async def candidates(
     conn: AsyncConnection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
 ) -> list[tables.AnyRow]:
     """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
     best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
     cost does not grow with the queue's length."""
-    parts = [
-        sa.select(*_COLUMNS).where(Q.c.kind == kind, Q.c.model == model).order_by(Q.c.rank.desc()).limit(per_model)
-        for model in [*models, ""]
-    ]
-    parts += [
-        sa.select(*_COLUMNS).where(Q.c.user_id == owner, Q.c.kind == kind).order_by(Q.c.rank.desc()).limit(per_model)
-        for owner in owner_ids
-    ]
-    union = sa.union_all(*(part.subquery().select() for part in parts))
-    return list((await conn.execute(union)).all())
+    all_models = [*models, ""]
+    params: dict[str, Any] = {"kind": kind, "per_model": per_model}
+    params.update({f"m{i}": model for i, model in enumerate(all_models)})
+    params.update({f"u{i}": owner for i, owner in enumerate(owner_ids)})
+    statement = _candidates_statement(len(all_models), len(owner_ids))
+    return list((await conn.execute(statement, params)).all())
 
 
 async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
