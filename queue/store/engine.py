@@ -5,10 +5,10 @@ Reads and writes go through ``Database.read()`` and ``Database.write()``. On SQL
 spinning on "database is locked"), with WAL and ``synchronous=NORMAL``; reads use their own connections.
 On PostgreSQL both are ordinary READ COMMITTED transactions and claims use ``FOR UPDATE SKIP LOCKED``.
 
-The SQLite writer runs its statements inline on the event loop through the standard library's sqlite3
-(``InlineConnection``): a write is a handful of indexed statements of some microseconds each, and handing every
-statement to aiosqlite's thread cost ten times more than the statement itself (measured in ``bench/queue.py``).
-Reads, which may scan (statistics), stay on aiosqlite's threads.
+On SQLite, statements run inline on the event loop through the standard library's sqlite3
+(``InlineConnection``): our statements are indexed lookups of some microseconds each, and handing every one to
+aiosqlite's thread cost ten times more than the statement itself (measured with ``bench/queue.py``). The few
+queries that scan (statistics pages) are cached by their callers.
 """
 
 from __future__ import annotations
@@ -66,19 +66,18 @@ class Database:
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self._write_lock = asyncio.Lock()
+        # PostgreSQL: one asyncpg engine. SQLite: two sqlite3 engines whose statements run inline (see above);
+        # the aiosqlite engine is kept for tools that want an AsyncEngine (it opens no connection unless used).
+        self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
         self.inline_writer: sa.Engine | None = None
+        self.inline_reader: sa.Engine | None = None
         if self.is_sqlite:
-            self.inline_writer = sa.create_engine(
-                self.url.replace("sqlite+aiosqlite://", "sqlite://"), pool_size=1, max_overflow=0
-            )
-            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4)
-            self.writer = self.reader  # writes go through inline_writer; this engine only reads
-            for engine, begin in ((self.inline_writer, "BEGIN IMMEDIATE"), (self.reader.sync_engine, "BEGIN")):
+            sync = self.url.replace("sqlite+aiosqlite://", "sqlite://")
+            self.inline_writer = sa.create_engine(sync, pool_size=1, max_overflow=0)
+            self.inline_reader = sa.create_engine(sync, pool_size=4, max_overflow=12)
+            for engine, begin in ((self.inline_writer, "BEGIN IMMEDIATE"), (self.inline_reader, "BEGIN")):
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", lambda conn, sql=begin: conn.exec_driver_sql(sql))
-        else:
-            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
-            self.reader = self.writer
 
     @property
     def dialect(self) -> str:
@@ -98,7 +97,15 @@ class Database:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction with a consistent snapshot."""
-        async with self.reader.connect() as conn:
+        if self.inline_reader is not None:
+            with self.inline_reader.connect() as sync_conn:
+                sync_conn.begin()
+                try:
+                    yield cast(AsyncConnection, InlineConnection(sync_conn))
+                finally:
+                    sync_conn.rollback()
+            return
+        async with self.writer.connect() as conn:
             await conn.begin()
             try:
                 yield conn
@@ -106,9 +113,10 @@ class Database:
                 await conn.rollback()
 
     async def dispose(self) -> None:
-        if self.inline_writer is not None:
-            self.inline_writer.dispose()
-        await self.reader.dispose()  # the same engine as self.writer
+        for engine in (self.inline_writer, self.inline_reader):
+            if engine is not None:
+                engine.dispose()
+        await self.writer.dispose()
 
 
 def make_throwaway_engine(url: str) -> AsyncEngine:
