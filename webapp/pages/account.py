@@ -1,0 +1,101 @@
+"""The account page: balance, the kudos ledger, transfers, shared keys and the user's own workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from horde.queue import dto, errors
+from horde.webapp import security, templating
+from horde.webapp.pages import forms
+from horde.webapp.pages.gallery import login_redirect
+
+LEDGER_LABELS = {
+    "worker_reward": "Your worker finished a job",
+    "uptime": "Your worker stayed online",
+    "floor_adjustment": "Balance lifted to the minimum",
+    "admin_grant": "Granted by an admin",
+    "rating": "You rated images",
+    "request_charge": "A generation you asked for",
+    "request_tax": "Queueing a request",
+    "transfer_out": "You sent kudos",
+    "transfer_in": "You received kudos",
+    "account_opened": "Account opened",
+}
+
+
+async def _context(request: Request, actor: dto.Actor) -> dict[str, Any]:
+    service = request.app.state.service
+    return {
+        "me": await service.users.me(actor),
+        "ledger": await service.users.kudos_history(actor, limit=50),
+        "ledger_labels": LEDGER_LABELS,
+        "workers": await service.workers.listing(actor, owner_id=actor.user_id),
+        "shared_keys": await service.sharedkeys.for_user(actor.user_id),
+        "transfer": {"to": "", "amount": "", "error": None, "done": None},
+        "new_shared_key": None,
+    }
+
+
+async def account_index(request: Request) -> Response:
+    actor = await security.viewer(request)
+    if actor.is_anonymous:
+        return login_redirect(request)
+    return await templating.render(request, page="pages/account_index.html", context=await _context(request, actor))
+
+
+async def account_transfer(request: Request) -> Response:
+    actor = await security.viewer(request)
+    form = await request.form()
+    to, raw_amount = forms.text(form, "to").strip(), forms.text(form, "amount").strip()
+    transfer: dict[str, Any] = {"to": to, "amount": raw_amount, "error": None, "done": None}
+    status = 200
+    try:
+        amount = float(raw_amount)
+    except ValueError:
+        transfer["error"], status = "Enter the number of kudos to send.", 400
+    else:
+        try:
+            result = await request.app.state.service.users.transfer_kudos(actor, to, amount)
+            transfer.update(to="", amount="", done=f"Sent {result.amount:g} kudos to {to}.")
+        except errors.HordeError as exc:
+            transfer["error"], status = exc.message, 400
+    context = await _context(request, actor) if not actor.is_anonymous else {}
+    context["transfer"] = transfer
+    if not templating.is_htmx(request):
+        if actor.is_anonymous:
+            raise errors.KudosTransferFromAnonError
+        return await templating.render(request, page="pages/account_index.html", context=context, status_code=status)
+    # htmx swaps 4xx only into #flash, so a refused transfer answers 200 with the message in the form
+    return await templating.render(request, page="partials/account_transfer.html", context=context)
+
+
+async def worker_maintenance(request: Request) -> Response:
+    actor = await security.viewer(request)
+    form = await request.form()
+    await request.app.state.service.workers.modify(
+        actor, request.path_params["worker_id"], maintenance=forms.checkbox(form, "maintenance")
+    )
+    return RedirectResponse(request.url_for("account").path + "#workers", status_code=303)
+
+
+async def shared_key_create(request: Request) -> Response:
+    actor = await security.viewer(request)
+    if actor.is_anonymous:
+        return login_redirect(request)
+    form = await request.form()
+    kudos = forms.number(form, "kudos", 5000)
+    created = await request.app.state.service.sharedkeys.create(
+        actor, name=forms.text(form, "name").strip() or "shared key", kudos=kudos
+    )
+    context = await _context(request, actor)
+    context["new_shared_key"] = created
+    return await templating.render(request, page="pages/account_index.html", context=context)
+
+
+async def shared_key_delete(request: Request) -> Response:
+    actor = await security.viewer(request)
+    await request.app.state.service.sharedkeys.delete(actor, request.path_params["key_id"])
+    return RedirectResponse(request.url_for("account").path + "#shared-keys", status_code=303)

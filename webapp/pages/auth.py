@@ -1,0 +1,67 @@
+"""Register (the API key is shown once), log in with an API key, log out."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from horde.queue import errors
+from horde.webapp import security, templating
+from horde.webapp.pages import forms
+
+
+async def register_form(request: Request) -> Response:
+    return await templating.render(request, page="pages/auth_register.html", context={"username": "", "error": None})
+
+
+async def register(request: Request) -> Response:
+    form = await request.form()
+    username = forms.text(form, "username")
+    service = request.app.state.service
+    try:
+        created = await service.users.register(await security.viewer(request), username)
+    except errors.ValidationError as exc:
+        context = {"username": username, "error": exc.message}
+        return await templating.render(request, page="pages/auth_register.html", context=context, status_code=400)
+    request.state.viewer = await service.users.actor_for(created.user.id, ip=security.client_ip(request))
+    response = await templating.render(
+        request,
+        page="pages/auth_registered.html",
+        context={"user": created.user, "api_key": created.api_key},
+        headers={"Cache-Control": "no-store"},
+    )
+    security.log_in(request, response, created.user.id)
+    return response
+
+
+async def login_form(request: Request) -> Response:
+    next_url = security.safe_next(request.query_params.get("next"))
+    return await templating.render(request, page="pages/auth_login.html", context={"next": next_url, "error": None})
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    next_url = security.safe_next(form.get("next"))
+    api_key = forms.text(form, "api_key").strip()
+    message = None
+    if not api_key or api_key == "0000000000":
+        message = "Enter the API key you got when you registered."
+    else:
+        try:
+            actor = await request.app.state.service.users.authenticate(api_key, ip=security.client_ip(request))
+        except errors.AuthError:
+            message = "That API key is not valid. Check for missing characters, or register a new account."
+        except errors.ForbiddenError as exc:
+            message = exc.message
+    if message is not None:
+        context = {"next": next_url, "error": message}
+        return await templating.render(request, page="pages/auth_login.html", context=context, status_code=401)
+    response = RedirectResponse(next_url, status_code=303)
+    security.log_in(request, response, actor.user_id)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    response = RedirectResponse(request.url_for("home").path, status_code=303)
+    security.log_out(request, response)
+    return response

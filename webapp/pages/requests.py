@@ -1,0 +1,93 @@
+"""The live request view: progress that polls itself until done, cancel (keeping what finished), retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from horde.queue import dto
+from horde.queue.domain.jobs import GenerationKind
+from horde.queue.service import GenerationAsk
+from horde.webapp import security, templating
+from horde.webapp.pages import forms
+
+
+async def _status(request: Request, request_id: str) -> dto.RequestStatus:
+    service = request.app.state.service
+    actor = await security.viewer(request)
+    await service.gallery.check_request_viewer(actor, request_id)
+    status: dto.RequestStatus = await service.requests.status(actor, request_id)
+    return status
+
+
+def _context(status: dto.RequestStatus, **extra: Any) -> dict[str, Any]:
+    images = [g for g in status.generations if g.result_key and not g.censored]
+    censored = [g for g in status.generations if g.censored]
+    texts = [g for g in status.generations if g.text is not None]
+    positive, negative = forms.split_prompt(status.prompt) if status.kind == "image" else (status.prompt, "")
+    return {
+        "req": status,
+        "positive": positive,
+        "negative": negative,
+        "images": images,
+        "censored": censored,
+        "texts": texts,
+        "percent": round(100 * status.finished / status.n) if status.n else 100,
+        "notice": None,
+        **extra,
+    }
+
+
+async def request_detail(request: Request) -> Response:
+    status = await _status(request, request.path_params["request_id"])
+    return await templating.render(
+        request,
+        page="pages/request_detail.html",
+        partial="partials/request_status.html",
+        context=_context(status),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def request_cancel(request: Request) -> Response:
+    request_id = request.path_params["request_id"]
+    service = request.app.state.service
+    await _status(request, request_id)
+    await service.requests.cancel(await security.viewer(request), request_id)
+    status = await service.requests.status(await security.viewer(request), request_id)
+    if not templating.is_htmx(request):
+        return RedirectResponse(request.url_for("request-detail", request_id=request_id).path, status_code=303)
+    notice = "Cancelled. Images that were already finished are kept below."
+    return await templating.render(
+        request,
+        page="pages/request_detail.html",
+        partial="partials/request_status.html",
+        context=_context(status, notice=notice),
+    )
+
+
+async def request_retry(request: Request) -> Response:
+    """Ask again with the same prompt, settings and source image: a new request."""
+    request_id = request.path_params["request_id"]
+    service = request.app.state.service
+    actor = await security.viewer(request)
+    old = await _status(request, request_id)
+    source, mask, processing = await service.gallery.source_image(actor, request_id)
+    known = forms.IMAGE_DEFAULTS if old.kind == "image" else forms.TEXT_DEFAULTS
+    params = {k: v for k, v in old.params.items() if k in known and v is not None}
+    ask = GenerationAsk(
+        prompt=old.prompt,
+        params=params,
+        models=old.models,
+        shared=old.shared,
+        source_image=source,
+        source_mask=mask,
+        source_processing=processing or "img2img",
+    )
+    created = await service.requests.submit(actor, GenerationKind(old.kind), ask)
+    url = request.url_for("request-detail", request_id=created.id).path
+    if templating.is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)

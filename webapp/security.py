@@ -1,0 +1,260 @@
+"""Browser security: the signed session cookie, CSRF tokens on unsafe requests, and the security headers.
+
+- The session cookie holds only the user id, signed with the server secret (itsdangerous), HttpOnly, SameSite=Lax.
+- CSRF: a random token lives in its own signed HttpOnly cookie; every unsafe request outside ``/api/`` must echo it
+  in the ``X-CSRF-Token`` header (htmx sends it from ``<body hx-headers>``) or a ``csrf_token`` form field.
+- Every response gets a CSP without inline script, ``nosniff``, a strict referrer policy and no framing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from horde.queue import dto, errors
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "horde_session"
+CSRF_COOKIE = "horde_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SESSION_MAX_AGE = 30 * 24 * 3600
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_FORM_BYTES = 24 * 1024 * 1024  #: an upload form (image and mask, 10 MB each) and its fields
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _serializer(secret: bytes, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=salt)
+
+
+def _cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> str:
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[name] = value
+    morsel = cookie[name]
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "Lax"
+    morsel["max-age"] = max_age
+    if secure:
+        morsel["secure"] = True
+    return morsel.OutputString()
+
+
+def _is_secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+# --- session ---------------------------------------------------------------------------------------------------
+
+
+def _secret(request: Request) -> bytes:
+    secret: bytes = request.app.state.service.ctx.secret
+    return secret
+
+
+def session_user_id(request: Request) -> int | None:
+    """The user id in the signed session cookie, or None (absent, tampered or expired)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(_secret(request), "horde-session").loads(raw, max_age=SESSION_MAX_AGE)
+    except BadSignature:
+        return None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
+def log_in(request: Request, response: Response, user_id: int) -> None:
+    token = _serializer(_secret(request), "horde-session").dumps({"uid": user_id})
+    response.headers.append(
+        "set-cookie", _cookie_header(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, secure=_is_secure(request))
+    )
+
+
+def log_out(request: Request, response: Response) -> None:
+    response.headers.append("set-cookie", _cookie_header(SESSION_COOKIE, "", max_age=0, secure=_is_secure(request)))
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def viewer(request: Request) -> dto.Actor:
+    """Who is looking: the logged-in user, or the anonymous user at this IP. Cached on ``request.state``."""
+    cached = getattr(request.state, "viewer", None)
+    if isinstance(cached, dto.Actor):
+        return cached
+    service = request.app.state.service
+    ip = client_ip(request)
+    actor: dto.Actor | None = None
+    user_id = session_user_id(request)
+    if user_id is not None:
+        try:
+            actor = await service.users.actor_for(user_id, ip=ip)
+        except (errors.NotFoundError, errors.ForbiddenError):
+            actor = None  # deleted or suspended since the cookie was signed: treat as logged out
+    if actor is None:
+        actor = service.users.anonymous(ip=ip, client_agent="horde-web")
+    request.state.viewer = actor
+    return actor
+
+
+# --- CSRF ------------------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    """The token this browser must echo (set by ``SecurityMiddleware``)."""
+    token: str = request.scope.get("state", {}).get("csrf_token", "")
+    return token
+
+
+def _read_csrf_cookie(secret: bytes, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        value = _serializer(secret, "horde-csrf").loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+class SecurityMiddleware:
+    """Adds the security headers, issues the CSRF cookie, and rejects unsafe requests without a matching token."""
+
+    def __init__(self, app: ASGIApp, *, exempt_prefixes: Iterable[str] = ("/api/",)) -> None:
+        self.app = app
+        self.exempt_prefixes = tuple(exempt_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        secret: bytes = request.app.state.service.ctx.secret
+        token = _read_csrf_cookie(secret, request.cookies.get(CSRF_COOKIE))
+        new_cookie = None
+        if token is None:
+            token = secrets.token_urlsafe(24)
+            new_cookie = _cookie_header(
+                CSRF_COOKIE,
+                _serializer(secret, "horde-csrf").dumps(token),
+                max_age=SESSION_MAX_AGE,
+                secure=_is_secure(request),
+            )
+        scope.setdefault("state", {})["csrf_token"] = token
+        exempt = scope["path"].startswith(self.exempt_prefixes)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers and not exempt:
+                        headers[name] = value
+                headers.setdefault("x-content-type-options", "nosniff")
+                if new_cookie is not None and not exempt:
+                    headers.append("set-cookie", new_cookie)
+            await send(message)
+
+        if exempt or request.method in SAFE_METHODS:
+            await self.app(scope, receive, send_with_headers)
+            return
+        sent = request.headers.get(CSRF_HEADER)
+        body: list[Message] = []
+        if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+            sent, body = await _token_from_form(scope, receive)
+        if sent is None or new_cookie is not None or not hmac.compare_digest(sent, token):
+            logger.info("csrf_rejected", extra={"action": "csrf_rejected", "path": scope["path"]})
+            await _reject(scope, receive, send_with_headers)
+            return
+        await self.app(scope, _replay(body, receive) if body else receive, send_with_headers)
+
+
+async def _token_from_form(scope: Scope, receive: Receive) -> tuple[str | None, list[Message]]:
+    """Read the whole body (kept for the handler), and find the ``csrf_token`` field in it."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > MAX_FORM_BYTES or message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    if size > MAX_FORM_BYTES:
+        return None, messages
+    probe = Request(scope, _replay(messages, receive))
+    form = await probe.form(max_files=4, max_fields=200)
+    value = form.get(CSRF_FIELD)
+    await form.close()
+    return (value if isinstance(value, str) else None), messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    queue = list(messages)
+
+    async def replay() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await receive()
+
+    return replay
+
+
+async def _reject(scope: Scope, receive: Receive, send: Send) -> None:
+    from horde.webapp.pages import errors as error_pages
+
+    request = Request(scope, receive)
+    response = await error_pages.render_error(
+        request,
+        errors.ForbiddenError("Your form expired or came from another site. Reload the page and try again."),
+        status_code=403,
+    )
+    await response(scope, receive, send)
+
+
+def vary(response: Response, header: str) -> None:
+    """Add ``header`` to ``Vary`` without dropping what is there."""
+    current = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
+    if header.lower() not in (v.lower() for v in current):
+        current.append(header)
+    response.headers["vary"] = ", ".join(current)
+
+
+def safe_next(target: Any, default: str = "/") -> str:
+    """A local path to go back to after logging in (never another site)."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
