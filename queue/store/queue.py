@@ -152,18 +152,21 @@ async def candidates(
     return list((await conn.execute(statement, params)).all())
 
 
+_MINE = sa.select(Q.c.model, Q.c.rank, Q.c.kind).where(Q.c.request_id == sa.bindparam("request_id"))
+_AHEAD = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Q.c.things * Q.c.queued), 0.0)).where(
+    Q.c.kind == sa.bindparam("kind"), Q.c.model == sa.bindparam("model"), Q.c.rank > sa.bindparam("rank")
+)
+
+
 async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
-    """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone."""
-    mine = (await conn.execute(sa.select(Q.c.model, Q.c.rank, Q.c.kind).where(Q.c.request_id == request_id))).all()
+    """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone.
+
+    Counting runs over the index range ahead of the request in its own model's queue: honest (it counts only
+    requests a worker of that model could take, unlike upstream's global position) and cheap.
+    """
     best: tuple[int, float] | None = None
-    for row in mine:
-        ahead = (
-            await conn.execute(
-                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Q.c.things * Q.c.queued), 0.0)).where(
-                    Q.c.kind == row.kind, Q.c.model == row.model, Q.c.rank > row.rank
-                )
-            )
-        ).one()
+    for row in (await conn.execute(_MINE, {"request_id": request_id})).all():
+        ahead = (await conn.execute(_AHEAD, {"kind": row.kind, "model": row.model, "rank": row.rank})).one()
         if best is None or ahead[0] < best[0]:
             best = (int(ahead[0]), float(ahead[1]))
     return best or (0, 0.0)
