@@ -179,9 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from horde.queue.errors import HordeError
+
     args = build_parser().parse_args(argv)
     check_environment()
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except HordeError as exc:
+        sys.stderr.write(f"horde: {exc.message} ({exc.rc})\n")
+        return 2
     return result
 
 
