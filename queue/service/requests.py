@@ -19,12 +19,14 @@ from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
 from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
+from horde.queue.service import sharedkeys
 from horde.queue.service.moderation import Moderation
 from horde.queue.store import (
     jobs as job_store,
     ledger,
     queue as queue_store,
     requests as request_store,
+    styles as style_store,
     users as user_store,
     workers as worker_store,
 )
@@ -58,6 +60,7 @@ class GenerationAsk:
     source_mask: bytes | None = None
     source_processing: str = "img2img"
     allow_downgrade: bool = False
+    style_id: str | None = None  #: set by ``StyleService.apply``: the style this request was made with
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,19 +220,21 @@ class RequestService:
                 upfront = estimate
             priority = kudos_rules.initial_priority(balance, flagged=user.flagged)
             rank = kudos_rules.queue_rank(priority, now.timestamp(), self.ctx.settings.ageing_per_second)
+            style_owner = await style_store.owner_of(conn, ask.style_id) if ask.style_id else None
+            tax = kudos_rules.HORDE_TAX + (kudos_rules.STYLE_TAX if style_owner not in (None, user.id) else 0.0)
+            if actor.shared_key_id is not None:
+                await sharedkeys.reserve(
+                    conn, actor.shared_key_id, kudos_rules.to_milli(estimate + tax - kudos_rules.HORDE_TAX), now
+                )
             values = self._row(request_id, actor, checked, ask, prompt, priority, rank, estimate, upfront, now)
             values.update(source_image_key=source_key, source_mask_key=mask_key, warnings=warnings)
+            values.update(style_id=ask.style_id if style_owner is not None else None)
+            values.update(charged_milli=kudos_rules.to_milli(tax))
             jobs = [self._job_row(request_id, i, checked) for i in range(checked.n)]
             await request_store.insert(conn, values, jobs)
             await queue_store.add(conn, queue_store.entry_for(values), checked.n)
-            await ledger.append(
-                conn,
-                user_id=user.id,
-                amount_milli=-kudos_rules.to_milli(kudos_rules.HORDE_TAX),
-                kind=kudos_rules.EntryKind.REQUEST_TAX,
-                request_id=request_id,
-                now=now,
-            )
+            await self._pay_tax(conn, user.id, (ask.style_id, style_owner), request_id, tax, now)
+            await sharedkeys.spend(conn, actor.shared_key_id, kudos_rules.to_milli(tax))
         logger.info(
             "request_queued", extra={"action": "request_queued", "request_id": request_id, "actor": actor.user_id}
         )
@@ -239,6 +244,34 @@ class RequestService:
             warnings=tuple(warnings),
             message=NO_WORKER_WARNING["message"] if warnings else None,
         )
+
+    @staticmethod
+    async def _pay_tax(
+        conn: Any, user_id: int, style: tuple[str | None, int | None], request_id: str, tax: float, now: dt.datetime
+    ) -> None:
+        """The horde tax, and the style tax that goes to the owner of someone else's style."""
+        await ledger.append(
+            conn,
+            user_id=user_id,
+            amount_milli=-kudos_rules.to_milli(tax),
+            kind=kudos_rules.EntryKind.REQUEST_TAX,
+            request_id=request_id,
+            now=now,
+        )
+        style_id, style_owner = style
+        if style_id is None or style_owner is None:
+            return
+        await style_store.count_use(conn, style_id)
+        if style_owner != user_id:
+            await ledger.append(
+                conn,
+                user_id=style_owner,
+                amount_milli=kudos_rules.to_milli(kudos_rules.STYLE_TAX),
+                kind=kudos_rules.EntryKind.STYLE_REWARD,
+                request_id=request_id,
+                counterparty_id=user_id,
+                now=now,
+            )
 
     def _row(
         self,
@@ -353,6 +386,8 @@ class RequestService:
         blocked = None
         if waiting and not can_serve:
             blocked = "No online worker serves these models at this size with these settings."
+            # the honest answer: it waits until a worker comes or it expires, whichever is first
+            wait = max(wait, math.ceil((req.expires_at - self.ctx.clock()).total_seconds()))
         generations = (
             tuple(self._generation(job, names) for job in jobs if job.state == JobState.DONE.value)
             if with_generations

@@ -150,3 +150,19 @@ async def test_text_round_trip(service: HordeService) -> None:
     reward = await service.workers.submit(owner, SubmitAsk(job.ids[0], text="there was a cat."))
     status = await service.requests.status(requester, created.id)
     assert status.done and status.generations[0].text == "there was a cat." and reward.reward > 0
+
+
+async def test_unserved_request_says_why_and_waits_until_expiry(service: HordeService) -> None:
+    requester = await make_user(service, "req")
+    created = await ask_image(service, requester, models=("nobody-serves-this",))
+    status = await service.requests.status(requester, created.id)
+    assert not status.is_possible
+    assert status.blocked_reason
+    assert status.wait_time == service.ctx.settings.request_expiry_seconds
+    owner = await make_user(service, "owner")
+    await pop(service, owner, models=("nobody-serves-this",))  # a worker for it comes online
+    service.capacity.invalidate()
+    status = await service.requests.status(requester, created.id)
+    assert status.is_possible
+    assert status.blocked_reason is None
+    assert status.wait_time < service.ctx.settings.request_expiry_seconds
