@@ -8,18 +8,23 @@ in fp16 and bf16, batch 1 and 4, eager and torch.compile'd. Run: ``HF_HUB_OFFLIN
 
 from __future__ import annotations
 
-import argparse
-import os
-import time
-from typing import Any
+import sys
+
+# bench/queue.py would shadow the standard library's queue (torch and asyncio need it) when bench/ is sys.path[0]
+sys.path[:] = [p for p in sys.path if not p.rstrip("/").endswith("bench")]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch
+import torch  # noqa: E402
 
-from horde.worker import api_models
-from horde.worker.generate import ImageGenerator
-from horde.worker.pipelines.loader import ModelCache, Runtime
+from horde.worker import api_models  # noqa: E402
+from horde.worker.generate import ImageGenerator  # noqa: E402
+from horde.worker.pipelines.loader import ModelCache, Runtime  # noqa: E402
 
 SD15 = {
     "sample_size": 64,
