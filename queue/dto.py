@@ -196,7 +196,8 @@ class ModelStatus:
     queued: int
     queued_things: float
     eta: int
-    performance: float
+    performance: float  #: average speed of one thread
+    threads: int = 0  #: threads of all the workers serving the model
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,6 +233,9 @@ class StyleInfo:
     params: dict[str, Any]
     models: tuple[str, ...]
     public: bool
+    uses: int = 0
+    creator: str = ""  #: the owner as ``alias#id``
+    created_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)

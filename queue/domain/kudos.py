@@ -15,6 +15,7 @@ from horde.queue.domain import params as params_mod
 from horde.queue.domain.roles import AccountKind
 
 HORDE_TAX = 1.0  #: paid per image (and once per request) on top of the worker's reward
+STYLE_TAX = 2.0  #: paid once per request that uses someone else's style, to the style's owner
 SOURCE_IMAGE_BURN = 1.3
 SLOW_WORKERS_OFF_BURN = 1.2
 WORKER_BLACKLIST_BURN = 1.1
@@ -32,6 +33,7 @@ class EntryKind(enum.StrEnum):
     FLOOR_ADJUSTMENT = "floor_adjustment"  #: source: a balance is lifted back to the account's floor
     ADMIN_GRANT = "admin_grant"  #: source or sink: an admin adds or removes kudos
     RATING = "rating"  #: source: the requester rated a result
+    STYLE_REWARD = "style_reward"  #: source: someone used the owner's style (the requester pays it as tax)
     REQUEST_CHARGE = "request_charge"  #: sink: a requester pays for a finished job
     REQUEST_TAX = "request_tax"  #: sink: a requester pays the horde tax when a request starts
     TRANSFER_OUT = "transfer_out"  #: the sending half of a transfer

@@ -1,4 +1,4 @@
-"""``HordeService``: the engine's front door, grouping the areas (users, requests, workers, moderation, sweeps)."""
+"""``HordeService``: the engine's front door, grouping the areas (users, requests, workers, styles, sweeps…)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from horde.queue.service.requests import RequestService
 from horde.queue.service.results import ResultService
 from horde.queue.service.sharedkeys import SharedKeyService
 from horde.queue.service.stats import StatsService
+from horde.queue.service.styles import StyleService
 from horde.queue.service.sweeps import Sweeps
 from horde.queue.service.teams import TeamService
 from horde.queue.service.users import UserService
@@ -35,6 +36,7 @@ class HordeService:
         self.sharedkeys = SharedKeyService(ctx)
         self.stats = StatsService(ctx, self.capacity)
         self.ratings = RatingService(ctx)
+        self.styles = StyleService(ctx)
         self.results = ResultService(ctx)
         self.gallery = Gallery(ctx, self.requests)
 

@@ -58,6 +58,12 @@ class RatingService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    async def is_rated(self, request_id: str) -> bool:
+        """Whether any image of the request was rated already (a request is rated once)."""
+        async with self.ctx.db.read() as conn:
+            done = [j.id for j in await request_store.jobs_of(conn, request_id) if j.state == JobState.DONE.value]
+            return bool(await rating_store.rated_job_ids(conn, done))
+
     async def rate(
         self, actor: dto.Actor, request_id: str, *, best: str | None = None, ratings: tuple[Rating, ...] = ()
     ) -> float:

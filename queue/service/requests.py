@@ -17,9 +17,9 @@ from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
 from horde.queue.domain.roles import Role, at_least
+from horde.queue.service import sharedkeys
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
-from horde.queue.service import sharedkeys
 from horde.queue.service.moderation import Moderation
 from horde.queue.store import (
     jobs as job_store,

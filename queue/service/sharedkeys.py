@@ -11,7 +11,7 @@ from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.service.users import actor_from_row
-from horde.queue.store import sharedkeys as key_store, users as user_store
+from horde.queue.store import requests as request_store, sharedkeys as key_store, users as user_store
 
 MAX_KUDOS = 50_000_000
 MAX_IMAGE_PIXELS = 4_194_304
@@ -150,3 +150,28 @@ class SharedKeyService:
                 raise errors.ValidationError("This shared key allows fewer steps.", {"params.steps": "too many"})
         elif 0 <= key.max_text_tokens < int(params.get("max_length", 80) or 80):
             raise errors.ValidationError("This shared key allows fewer tokens.", {"params.max_length": "too many"})
+
+
+async def reserve(conn: Any, key_id: str, needed_milli: int, now: dt.datetime) -> None:
+    """Inside a request's write transaction: refuse it when the key is expired, gone, or cannot pay ``needed``
+    on top of what it has spent and what its waiting requests may still cost (so spending stops at the limit)."""
+    row = await key_store.lock(conn, key_id)
+    if row is None:
+        raise errors.SharedKeyEmptyError("This shared key was deleted.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise errors.SharedKeyExpiredError
+    if row.kudos_limit_milli < 0:
+        return
+    pending = await request_store.pending_for_key_milli(conn, key_id)
+    left = row.kudos_limit_milli - row.utilized_milli - pending
+    if left < needed_milli:
+        raise errors.SharedKeyEmptyError(
+            f"This shared key has {kudos_rules.from_milli(max(0, left)):g} kudos left; "
+            f"the request needs {kudos_rules.from_milli(needed_milli):g}."
+        )
+
+
+async def spend(conn: Any, key_id: str | None, amount_milli: int) -> None:
+    """Count kudos spent through a shared key against its budget (a key deleted meanwhile counts nothing)."""
+    if key_id is not None and amount_milli > 0:
+        await key_store.add_utilized(conn, key_id, amount_milli)

@@ -45,28 +45,30 @@ class StatsService:
         snap = await self.capacity.snapshot()
         async with self.ctx.db.read() as conn:
             waiting = await queue_store.waiting_by_model(conn, kind)
-        served: dict[str, list[float]] = {}
+        served: dict[str, list[tuple[float, int]]] = {}  #: model -> (speed per thread, threads) of each worker
         for worker in snap.workers:
             if worker.kind != kind or worker.maintenance:
                 continue
             for model in worker.models:
-                served.setdefault(model, []).extend([worker.things_per_second] * max(1, worker.threads))
+                served.setdefault(model, []).append((worker.things_per_second, max(1, worker.threads)))
         names = (set(served) | {m for m in waiting if m}) if name is None else {name}
         result = []
         for model in sorted(names):
-            threads = served.get(model, [])
+            workers = served.get(model, [])
+            threads = sum(count for _, count in workers)
             queued, things = waiting.get(model, (0, 0.0))
-            speed = sum(threads)
+            speed = sum(per_thread * count for per_thread, count in workers)
             eta = math.ceil(things / speed) if speed > 0 else (NO_SERVER_ETA if queued else 0)
             result.append(
                 dto.ModelStatus(
                     name=model,
                     kind=kind,
-                    workers=len(threads),
+                    workers=len(workers),
                     queued=queued,
                     queued_things=round(things, 3),
                     eta=eta,
-                    performance=round(speed / len(threads), 3) if threads else 0.0,
+                    performance=round(speed / threads, 3) if threads else 0.0,
+                    threads=threads,
                 )
             )
         return result

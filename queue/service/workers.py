@@ -15,6 +15,7 @@ from horde.queue.domain import kudos as kudos_rules, matching, params as params_
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import Role, at_least
+from horde.queue.service import sharedkeys
 from horde.queue.service.capacity import Capacity, things_per_second
 from horde.queue.service.context import Context
 from horde.queue.service.users import require_role
@@ -494,6 +495,7 @@ class WorkerService:
             seconds_busy=worker.seconds_busy + busy,
         )
         await self._add_charge(conn, req.id, charge_milli)
+        await sharedkeys.spend(conn, req.shared_key_id, charge_milli)
         await request_store.settle_if_finished(conn, req.id, now)
         logger.info("job_finished", extra={"action": "job_finished", "job_id": job.id, "worker_id": worker.id})
         return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))

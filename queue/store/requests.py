@@ -46,6 +46,16 @@ async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | Non
     return int(await conn.scalar(query) or 0)
 
 
+async def pending_for_key_milli(conn: AsyncConnection, key_id: str) -> int:
+    """What the waiting requests made through a shared key may still cost (estimate less what was charged)."""
+    total = await conn.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(R.c.estimate_milli - R.c.charged_milli), 0)).where(
+            R.c.shared_key_id == key_id, R.c.state == RequestState.WAITING.value
+        )
+    )
+    return max(0, int(total or 0))
+
+
 async def reserved_milli(conn: AsyncConnection, user_id: int) -> int:
     """Kudos held for the user's waiting requests that had to be paid up front and are not charged yet."""
     total = await conn.scalar(

@@ -17,6 +17,15 @@ async def by_id(conn: AsyncConnection, key_id: str) -> Row | None:
     return (await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none()
 
 
+async def lock(conn: AsyncConnection, key_id: str) -> Row | None:
+    """The key, locked until the transaction ends (PostgreSQL; SQLite's single writer needs no lock)."""
+    return (await conn.execute(sa.select(S).where(S.c.id == key_id).with_for_update())).one_or_none()
+
+
+async def add_utilized(conn: AsyncConnection, key_id: str, amount_milli: int) -> None:
+    await conn.execute(S.update().where(S.c.id == key_id).values(utilized_milli=S.c.utilized_milli + amount_milli))
+
+
 async def for_user(conn: AsyncConnection, user_id: int) -> list[Row]:
     return list((await conn.execute(sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at))).all())
 

@@ -17,7 +17,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from tests.browser.test_flows import WAIT, fill_generate, register, unique
 
 pytestmark = pytest.mark.browser
-PAGES = ["/", "/generate", "/text", "/models", "/workers", "/teams", "/stats", "/login", "/register"]
+PAGES = ["/", "/generate", "/text", "/models", "/styles", "/workers", "/teams", "/stats", "/login", "/register"]
 
 
 def test_pages_load_htmx_and_break_no_csp_rule(page: Page, tiny_worker: list[subprocess.Popen[bytes]]) -> None:

@@ -10,7 +10,7 @@ from horde.queue.service import SYSTEM, HordeService
 from tests import factories
 from tests.web.conftest import by_testid, finished_image, log_in, soup
 
-PUBLIC_PAGES = ["/", "/register", "/login", "/generate", "/text", "/models", "/workers", "/teams", "/stats"]
+PUBLIC_PAGES = ["/", "/register", "/login", "/generate", "/text", "/models", "/styles", "/workers", "/teams", "/stats"]
 USER_PAGES = ["/gallery", "/account", "/gallery?show=favourites", "/gallery?page=2"]
 
 

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from horde.webapp.api import http, schemas as s, swagger
-from horde.webapp.api.v2 import generate, moderation, status, text, users, workers
+from horde.webapp.api import http, schemas as s, style_schemas as ss, swagger
+from horde.webapp.api.v2 import generate, moderation, status, styles, text, users, workers
 
 E = http.Endpoint
 INT = {"user_id": "integer", "filter_id": "integer"}
@@ -75,6 +75,29 @@ def endpoints() -> list[E]:
           body=s.ModifyTeamInput, auth=True),
         E("DELETE", "/v2/teams/{team_id}", workers.delete_team, "Delete a team (owner)", "teams", s.DeletedTeam,
           auth=True),
+        # styles
+        E("GET", "/v2/styles/image", styles.listing, "Public image styles, 25 a page", "styles", ss.StyleStable,
+          many=True, query=ss.StylesQuery),
+        E("POST", "/v2/styles/image", styles.create, "Make an image style (trusted users)", "styles",
+          ss.StyleModify, body=ss.ModelStyleInputStable, auth=True),
+        E("GET", "/v2/styles/image/{style_id}", styles.one, "One image style", "styles", ss.StyleStable),
+        E("PATCH", "/v2/styles/image/{style_id}", styles.modify, "Change an image style (owner, moderators)",
+          "styles", ss.StyleModify, body=ss.ModelStylePatchStable, auth=True),
+        E("DELETE", "/v2/styles/image/{style_id}", styles.delete, "Delete an image style (owner, moderators)",
+          "styles", s.SimpleResponse, auth=True),
+        E("GET", "/v2/styles/image_by_name/{name}", styles.by_name, "One image style, by name", "styles",
+          ss.StyleStable),
+        E("GET", "/v2/styles/text", styles.listing, "Public text styles, 25 a page", "styles", ss.StyleKobold,
+          many=True, query=ss.StylesQuery),
+        E("POST", "/v2/styles/text", styles.create, "Make a text style (trusted users)", "styles",
+          ss.StyleModify, body=ss.ModelStyleInputKobold, auth=True),
+        E("GET", "/v2/styles/text/{style_id}", styles.one, "One text style", "styles", ss.StyleKobold),
+        E("PATCH", "/v2/styles/text/{style_id}", styles.modify, "Change a text style (owner, moderators)",
+          "styles", ss.StyleModify, body=ss.ModelStylePatchKobold, auth=True),
+        E("DELETE", "/v2/styles/text/{style_id}", styles.delete, "Delete a text style (owner, moderators)",
+          "styles", s.SimpleResponse, auth=True),
+        E("GET", "/v2/styles/text_by_name/{name}", styles.by_name, "One text style, by name", "styles",
+          ss.StyleKobold),
         # status and stats
         E("GET", "/v2/status/heartbeat", status.heartbeat, "Is the horde up", "status", s.HordeHeartbeat),
         E("GET", "/v2/status/modes", status.modes, "Maintenance, invite-only and raid modes", "status",

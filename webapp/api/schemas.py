@@ -104,6 +104,7 @@ class GenerationInputStable(Input):
     dry_run: bool = False
     disable_batching: bool = False
     allow_downgrade: bool = False
+    style: str | None = Field(None, min_length=3, max_length=1024, description="A style's id or name.")
 
 
 class RequestAsyncWarning(Output):
@@ -277,6 +278,7 @@ class GenerationInputKobold(Input):
     dry_run: bool = False
     disable_batching: bool = False
     allow_downgrade: bool = False
+    style: str | None = Field(None, min_length=3, max_length=1024, description="A style's id or name.")
 
 
 class GenerationKobold(Output):

@@ -18,6 +18,7 @@ LEDGER_LABELS = {
     "floor_adjustment": "Balance lifted to the minimum",
     "admin_grant": "Granted by an admin",
     "rating": "You rated images",
+    "style_reward": "Someone used your style",
     "request_charge": "A generation you asked for",
     "request_tax": "Queueing a request",
     "transfer_out": "You sent kudos",

@@ -39,6 +39,7 @@ IMAGE_DEFAULTS: dict[str, Any] = {
     "denoising_strength": 0.75,
     "source_processing": "img2img",
     "shared": False,
+    "style": "",
 }
 TEXT_DEFAULTS: dict[str, Any] = {
     "prompt": "",

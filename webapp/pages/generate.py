@@ -28,11 +28,34 @@ async def _model_rows(request: Request, kind: str) -> list[dto.ModelStatus]:
     return rows
 
 
-async def _estimate(request: Request, kind: GenerationKind, ask: GenerationAsk) -> dict[str, Any]:
+async def _styled(request: Request, values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
+    """The request as the chosen style makes it (prompt template, settings, models), or unchanged without one."""
+    ref = str(values.get("style") or "").strip()
+    if not ref:
+        return ask
+    actor = await security.viewer(request)
+    styled: GenerationAsk = await request.app.state.service.styles.apply(actor, ref, ask, GenerationKind.IMAGE)
+    return styled
+
+
+async def _style_rows(request: Request) -> list[dto.StyleInfo]:
+    actor = await security.viewer(request)
+    rows: list[dto.StyleInfo] = await request.app.state.service.styles.listing(GenerationKind.IMAGE, viewer=actor)
+    return rows
+
+
+async def _estimate(
+    request: Request, kind: GenerationKind, ask: GenerationAsk, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The kudos cost and the chosen model's availability, or the reason the form is not valid yet."""
     service = request.app.state.service
     actor = await security.viewer(request)
     context: dict[str, Any] = {"estimate": None, "estimate_error": None, "model_status": None, "kind": kind.value}
+    try:
+        ask = await _styled(request, values or {}, ask)
+    except errors.HordeError as exc:
+        context["estimate_error"] = exc.message
+        return context
     try:
         context["estimate"] = await service.requests.estimate(actor, kind, ask)
     except errors.ValidationError as exc:
@@ -77,10 +100,11 @@ async def _page(
         "models": await _model_rows(request, "image"),
         "samplers": SAMPLERS,
         "presets": forms.SIZE_PRESETS,
+        "styles": await _style_rows(request),
         "source_item": source_item,
         "error": error,
         "field_errors": dict(field_errors or {}),
-        **await _estimate(request, GenerationKind.IMAGE, ask),
+        **await _estimate(request, GenerationKind.IMAGE, ask, values),
     }
     return await templating.render(request, page="pages/generate_form.html", context=context, status_code=status_code)
 
@@ -120,9 +144,8 @@ async def generate_submit(request: Request) -> Response:
         if source is None and source_from:
             source_item = await _source_item(request, source_from)
             source, _ = await service.gallery.load(actor, source_from)
-        created = await service.requests.submit(
-            actor, GenerationKind.IMAGE, forms.image_ask(values, source=source, mask=mask)
-        )
+        ask = await _styled(request, values, forms.image_ask(values, source=source, mask=mask))
+        created = await service.requests.submit(actor, GenerationKind.IMAGE, ask)
     except errors.HordeError as exc:
         fields = exc.field_errors if isinstance(exc, errors.ValidationError) else {}
         return await _page(
@@ -136,5 +159,5 @@ async def generate_estimate(request: Request) -> Response:
     values = forms.image_values(form)
     has_source = forms.checkbox(form, "has_source") or bool(forms.text(form, "source_from"))
     ask = forms.image_ask(values, source=_PLACEHOLDER_PNG if has_source else None)
-    context = await _estimate(request, GenerationKind.IMAGE, ask)
+    context = await _estimate(request, GenerationKind.IMAGE, ask, values)
     return await templating.render(request, page="partials/generate_estimate.html", context=context)

@@ -1,15 +1,17 @@
-"""The live request view: progress that polls itself until done, cancel (keeping what finished), retry."""
+"""The live request view: progress that polls itself until done, cancel (keeping what finished), retry, rate."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto
-from horde.queue.domain.jobs import GenerationKind
+from horde.queue.domain.jobs import GenerationKind, RequestState
 from horde.queue.service import GenerationAsk
+from horde.queue.service.ratings import Rating
 from horde.webapp import security, templating
 from horde.webapp.pages import forms
 
@@ -36,8 +38,19 @@ def _context(status: dto.RequestStatus, **extra: Any) -> dict[str, Any]:
         "texts": texts,
         "percent": round(100 * status.finished / status.n) if status.n else 100,
         "notice": None,
+        "rating": None,
         **extra,
     }
+
+
+async def _rating(request: Request, status: dto.RequestStatus, reward: float | None = None) -> dict[str, Any] | None:
+    """The rating form's state, only for the requester's finished, shared image requests (AI Horde's rules)."""
+    actor = await security.viewer(request)
+    rateable = status.kind == "image" and status.state == RequestState.DONE.value and status.shared
+    if not rateable or actor.is_anonymous or actor.user_id != status.user_id or not status.finished:
+        return None
+    rated = reward is not None or await request.app.state.service.ratings.is_rated(status.id)
+    return {"rated": rated, "reward": reward}
 
 
 async def request_detail(request: Request) -> Response:
@@ -46,9 +59,37 @@ async def request_detail(request: Request) -> Response:
         request,
         page="pages/request_detail.html",
         partial="partials/request_status.html",
-        context=_context(status),
+        context=_context(status, rating=await _rating(request, status)),
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _ratings(form: Mapping[str, Any], status: dto.RequestStatus) -> tuple[Rating, ...]:
+    """One rating per image whose score was chosen; artifacts only beside a score (the form's select values)."""
+    result = []
+    for gen in status.generations:
+        score = forms.text(form, f"rating-{gen.id}")
+        if score.isdigit():
+            artifacts = forms.text(form, f"artifacts-{gen.id}")
+            result.append(Rating(gen.id, int(score), int(artifacts) if artifacts.isdigit() else None))
+    return tuple(result)
+
+
+async def request_rate(request: Request) -> Response:
+    """Rate the images of a finished, shared request: the form answers with the kudos it earned."""
+    request_id = request.path_params["request_id"]
+    status = await _status(request, request_id)
+    form = await request.form()
+    reward = await request.app.state.service.ratings.rate(
+        await security.viewer(request),
+        request_id,
+        best=forms.text(form, "best") or None,
+        ratings=_ratings(form, status),
+    )
+    if not templating.is_htmx(request):
+        return RedirectResponse(request.url_for("request-detail", request_id=request_id).path, status_code=303)
+    context = _context(status, rating=await _rating(request, status, reward))
+    return await templating.render(request, page="partials/request_rating.html", context=context)
 
 
 async def request_cancel(request: Request) -> Response:

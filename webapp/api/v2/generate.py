@@ -108,6 +108,8 @@ async def generate_async(request: Request) -> Response:
     who = await http.actor(request)
     svc = http.service(request)
     ask = image_ask(data)
+    if data.style:
+        ask = await svc.styles.apply(who, data.style, ask, GenerationKind.IMAGE)
     if data.dry_run:
         estimate = await svc.requests.estimate(who, GenerationKind.IMAGE, ask)
         return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))

@@ -30,6 +30,8 @@ async def text_async(request: Request) -> Response:
     who = await http.actor(request)
     svc = http.service(request)
     ask = text_ask(data)
+    if data.style:
+        ask = await svc.styles.apply(who, data.style, ask, GenerationKind.TEXT)
     if data.dry_run:
         estimate = await svc.requests.estimate(who, GenerationKind.TEXT, ask)
         return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))

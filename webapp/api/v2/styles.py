@@ -1,0 +1,80 @@
+"""Styles: ``/v2/styles/image`` and ``/v2/styles/text`` (list, create, one by id or name, change, delete)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from horde.queue import dto
+from horde.queue.service import GenerationKind
+from horde.webapp.api import http, schemas, style_schemas as ss
+
+INPUT = {GenerationKind.IMAGE: ss.ModelStyleInputStable, GenerationKind.TEXT: ss.ModelStyleInputKobold}
+PATCH = {GenerationKind.IMAGE: ss.ModelStylePatchStable, GenerationKind.TEXT: ss.ModelStylePatchKobold}
+
+
+def _kind(request: Request) -> GenerationKind:
+    return GenerationKind.TEXT if "/styles/text" in request.url.path else GenerationKind.IMAGE
+
+
+def style_view(style: dto.StyleInfo) -> dict[str, object]:
+    common = {
+        "id": style.id,
+        "name": style.name,
+        "info": style.info,
+        "prompt": style.prompt,
+        "public": style.public,
+        "models": list(style.models),
+        "use_count": style.uses,
+        "creator": style.creator,
+    }
+    if style.kind == GenerationKind.TEXT.value:
+        text = ss.StyleKobold.model_validate({**common, "params": style.params})
+        return text.model_dump(mode="json", exclude_none=True)
+    image = ss.StyleStable.model_validate({**common, "params": style.params})
+    return image.model_dump(mode="json", exclude_none=True)
+
+
+async def listing(request: Request) -> Response:
+    q = http.query(request, ss.StylesQuery)
+    viewer = await http.actor(request) if http.api_key(request) else None
+    styles = await http.service(request).styles.listing(_kind(request), viewer=viewer, sort=q.sort, page=q.page)
+    return JSONResponse([style_view(s) for s in styles])
+
+
+async def create(request: Request) -> Response:
+    kind = _kind(request)
+    data = await http.body(request, INPUT[kind])
+    who = await http.actor(request)
+    fields = data.model_dump(exclude_none=True)
+    style = await http.service(request).styles.create(who, kind, **fields)
+    return http.ok(ss.StyleModify(id=style.id), status=200)
+
+
+async def one(request: Request) -> Response:
+    style = await http.service(request).styles.get(http.path_str(request, "style_id"), _kind(request))
+    return JSONResponse(style_view(style))
+
+
+async def by_name(request: Request) -> Response:
+    style = await http.service(request).styles.get(http.path_str(request, "name"), _kind(request))
+    return JSONResponse(style_view(style))
+
+
+async def modify(request: Request) -> Response:
+    kind = _kind(request)
+    style_id = http.path_str(request, "style_id")
+    svc = http.service(request)
+    await svc.styles.get(style_id, kind)
+    data = await http.body(request, PATCH[kind])
+    who = await http.actor(request)
+    style = await svc.styles.update(who, style_id, **data.model_dump(exclude_none=True))
+    return http.ok(ss.StyleModify(id=style.id))
+
+
+async def delete(request: Request) -> Response:
+    style_id = http.path_str(request, "style_id")
+    svc = http.service(request)
+    await svc.styles.get(style_id, _kind(request))
+    await svc.styles.delete(await http.actor(request), style_id)
+    return http.ok(schemas.SimpleResponse())
