@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.dto import Actor
+from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.facade import HordeService
-from horde.queue.service.requests import GenerationAsk
 from horde.queue.service.users import SYSTEM
 from horde.queue.service.workers import PopAsk, SubmitAsk
 

@@ -18,9 +18,12 @@ from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
 from horde.queue.domain.roles import Role, at_least
 from horde.queue.service import sharedkeys
+from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.moderation import Moderation
+from horde.queue.service.sharedkeys import SharedKeyService
+from horde.queue.service.styles import StyleService
 from horde.queue.store import (
     jobs as job_store,
     ledger,
@@ -39,28 +42,6 @@ NO_WORKER_WARNING = {
     "code": "NoAvailableWorker",
     "message": "No worker online can serve this request right now. It waits until one comes, or expires.",
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class GenerationAsk:
-    """One request as a frontend collected it. Defaults follow AI Horde's documented API."""
-
-    prompt: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
-    models: tuple[str, ...] = ()
-    nsfw: bool = False
-    censor_nsfw: bool = False
-    trusted_workers: bool = False
-    slow_workers: bool = True
-    workers: tuple[str, ...] = ()
-    worker_blacklist: bool = False
-    r2: bool = True
-    shared: bool = False
-    source_image: bytes | None = None
-    source_mask: bytes | None = None
-    source_processing: str = "img2img"
-    allow_downgrade: bool = False
-    style_id: str | None = None  #: set by ``StyleService.apply``: the style this request was made with
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,10 +96,25 @@ def _check_models(models: tuple[str, ...]) -> list[str]:
 
 
 class RequestService:
-    def __init__(self, ctx: Context, capacity: Capacity, moderation: Moderation) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        capacity: Capacity,
+        moderation: Moderation,
+        styles: StyleService,
+        sharedkeys: SharedKeyService,
+    ) -> None:
         self.ctx = ctx
         self.capacity = capacity
         self.moderation = moderation
+        self.styles = styles
+        self.sharedkeys = sharedkeys
+
+    async def _styled(self, actor: dto.Actor, kind: GenerationKind, ask: GenerationAsk) -> GenerationAsk:
+        """The request as its style (if it names one) makes it."""
+        if not ask.style:
+            return ask
+        return dataclasses.replace(await self.styles.apply(actor, ask.style, ask, kind), style=None)
 
     # --- submitting -----------------------------------------------------------------------------------------
 
@@ -169,12 +165,16 @@ class RequestService:
 
     async def estimate(self, actor: dto.Actor, kind: GenerationKind, ask: GenerationAsk) -> dto.Estimate:
         """What the request would cost, without queueing it (AI Horde's ``dry_run``)."""
+        ask = await self._styled(actor, kind, ask)
         checked = self._check(kind, ask)
         return dto.Estimate(kudos=self._estimate(checked, ask), needs_upfront=await self._needs_upfront(checked, ask))
 
     async def submit(self, actor: dto.Actor, kind: GenerationKind, ask: GenerationAsk) -> dto.RequestCreated:
-        """Queue a request. Raises on bad input, a blocked prompt, too many waiting jobs, or missing upfront kudos."""
+        """Queue a request. Raises on bad input, a blocked prompt, too many waiting jobs, missing upfront kudos,
+        or a shared key's limits."""
+        ask = await self._styled(actor, kind, ask)
         checked = self._check(kind, ask)
+        await self.sharedkeys.check_limits(actor, kind.value, checked.payload())
         if actor.ip:
             await self.moderation.check_ip(actor.ip)
         prompt = await self.moderation.screen_prompt(actor, checked.prompt, kind)

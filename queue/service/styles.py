@@ -12,8 +12,8 @@ from horde.queue import dto, errors
 from horde.queue.domain import params as params_mod
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.roles import Role, at_least
+from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.context import Context
-from horde.queue.service.requests import GenerationAsk
 from horde.queue.store import styles as style_store
 
 MAX_MODELS = 5

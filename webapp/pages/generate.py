@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,14 +29,10 @@ async def _model_rows(request: Request, kind: str) -> list[dto.ModelStatus]:
     return rows
 
 
-async def _styled(request: Request, values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
-    """The request as the chosen style makes it (prompt template, settings, models), or unchanged without one."""
+def _styled(values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
+    """The request naming the chosen style (the service applies it), or unchanged without one."""
     ref = str(values.get("style") or "").strip()
-    if not ref:
-        return ask
-    actor = await security.viewer(request)
-    styled: GenerationAsk = await request.app.state.service.styles.apply(actor, ref, ask, GenerationKind.IMAGE)
-    return styled
+    return dataclasses.replace(ask, style=ref) if ref else ask
 
 
 async def _style_rows(request: Request) -> list[dto.StyleInfo]:
@@ -51,18 +48,15 @@ async def _estimate(
     service = request.app.state.service
     actor = await security.viewer(request)
     context: dict[str, Any] = {"estimate": None, "estimate_error": None, "model_status": None, "kind": kind.value}
+    ask = _styled(values or {}, ask)
     try:
-        ask = await _styled(request, values or {}, ask)
+        try:
+            context["estimate"] = await service.requests.estimate(actor, kind, ask)
+        except errors.MissingPromptError:  # no prompt yet: show what the settings would cost
+            context["estimate"] = await service.requests.estimate(actor, kind, _with_prompt(ask))
     except errors.HordeError as exc:
         context["estimate_error"] = exc.message
         return context
-    try:
-        context["estimate"] = await service.requests.estimate(actor, kind, ask)
-    except errors.ValidationError as exc:
-        if not isinstance(exc, errors.MissingPromptError):
-            context["estimate_error"] = exc.message
-        else:
-            context["estimate"] = await service.requests.estimate(actor, kind, _with_prompt(ask))
     wanted = ask.models[0] if ask.models else None
     rows = await _model_rows(request, kind.value)
     serving = [row for row in rows if wanted is None or row.name == wanted]
@@ -144,7 +138,7 @@ async def generate_submit(request: Request) -> Response:
         if source is None and source_from:
             source_item = await _source_item(request, source_from)
             source, _ = await service.gallery.load(actor, source_from)
-        ask = await _styled(request, values, forms.image_ask(values, source=source, mask=mask))
+        ask = _styled(values, forms.image_ask(values, source=source, mask=mask))
         created = await service.requests.submit(actor, GenerationKind.IMAGE, ask)
     except errors.HordeError as exc:
         fields = exc.field_errors if isinstance(exc, errors.ValidationError) else {}

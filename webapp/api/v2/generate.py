@@ -91,6 +91,7 @@ def image_ask(data: schemas.GenerationInputStable) -> GenerationAsk:
         source_mask=decode_base64(data.source_mask, "source_mask") if data.source_mask else None,
         source_processing=data.source_processing,
         allow_downgrade=data.allow_downgrade,
+        style=data.style,
     )
 
 
@@ -108,12 +109,9 @@ async def generate_async(request: Request) -> Response:
     who = await http.actor(request)
     svc = http.service(request)
     ask = image_ask(data)
-    if data.style:
-        ask = await svc.styles.apply(who, data.style, ask, GenerationKind.IMAGE)
     if data.dry_run:
         estimate = await svc.requests.estimate(who, GenerationKind.IMAGE, ask)
         return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
-    await svc.sharedkeys.check_limits(who, "image", ask.params)
     created = await svc.requests.submit(who, GenerationKind.IMAGE, ask)
     return http.ok(created_view(created), status=202)
 

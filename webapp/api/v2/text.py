@@ -22,6 +22,7 @@ def text_ask(data: schemas.GenerationInputKobold) -> GenerationAsk:
         workers=tuple(data.workers),
         worker_blacklist=data.worker_blacklist,
         allow_downgrade=data.allow_downgrade,
+        style=data.style,
     )
 
 
@@ -30,12 +31,9 @@ async def text_async(request: Request) -> Response:
     who = await http.actor(request)
     svc = http.service(request)
     ask = text_ask(data)
-    if data.style:
-        ask = await svc.styles.apply(who, data.style, ask, GenerationKind.TEXT)
     if data.dry_run:
         estimate = await svc.requests.estimate(who, GenerationKind.TEXT, ask)
         return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
-    await svc.sharedkeys.check_limits(who, "text", ask.params)
     created = await svc.requests.submit(who, GenerationKind.TEXT, ask)
     return http.ok(created_view(created), status=202)
 
