@@ -46,3 +46,13 @@ async def test_swagger_document(client: httpx.AsyncClient) -> None:
     assert "anyOf" not in text and "$defs" not in text
     page = await client.get("/api/")
     assert page.status_code == 200 and "/v2/generate/async" in page.text
+
+
+def test_the_documented_samplers_are_the_engine_samplers() -> None:
+    """The API's sampler enum (in the Swagger document) and the engine's rule must not drift apart."""
+    from typing import get_args
+
+    from horde.queue.domain import params
+    from horde.webapp.api import schemas
+
+    assert set(get_args(schemas.SAMPLERS)) == params.KNOWN_SAMPLERS
