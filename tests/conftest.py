@@ -70,6 +70,14 @@ def pg_template() -> str:
         return _template_name
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_template() -> Iterator[None]:
+    """Each test process makes one template database on first use; it goes when the process's session ends."""
+    yield
+    if _template_name is not None:
+        _run(_pg_admin(f'DROP DATABASE IF EXISTS "{_template_name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     name = f"horde_t_{uuid.uuid4().hex[:12]}"
