@@ -14,8 +14,11 @@ from typing import Any
 import torch
 
 # Imported as modules (their attributes are Any): diffusers and transformers are only partly typed.
-diffusers = importlib.import_module("diffusers")
 transformers = importlib.import_module("transformers")
+# Without torchvision (which must not be installed beside the CPU torch build), transformers says twice per start
+# that it falls back to its PIL image processors; that is expected here, so only its errors are shown.
+transformers.logging.set_verbosity_error()
+diffusers = importlib.import_module("diffusers")
 tokenizers = importlib.import_module("tokenizers")
 
 TINY = "tiny"
