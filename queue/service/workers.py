@@ -494,18 +494,11 @@ class WorkerService:
             things_done=worker.things_done + things,
             seconds_busy=worker.seconds_busy + busy,
         )
-        await self._add_charge(conn, req.id, charge_milli)
+        await request_store.add_charge(conn, req.id, charge_milli)
         await sharedkeys.spend(conn, req.shared_key_id, charge_milli)
         await request_store.settle_if_finished(conn, req.id, now)
         logger.info("job_finished", extra={"action": "job_finished", "job_id": job.id, "worker_id": worker.id})
         return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))
-
-    @staticmethod
-    async def _add_charge(conn: Any, request_id: str, charge_milli: int) -> None:
-        table = request_store.R
-        await conn.execute(
-            table.update().where(table.c.id == request_id).values(charged_milli=table.c.charged_milli + charge_milli)
-        )
 
     async def _fault(self, conn: Any, job: Any, req: Any, worker: Any | None, now: dt.datetime) -> None:
         """A job failed or timed out: back to the queue, or, out of attempts, fault the whole request."""

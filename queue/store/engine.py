@@ -69,6 +69,7 @@ class Database:
         # PostgreSQL: one asyncpg engine. SQLite: two sqlite3 engines whose statements run inline (see above);
         # the aiosqlite engine is kept for tools that want an AsyncEngine (it opens no connection unless used).
         self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+        self.pg_reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self.inline_writer: sa.Engine | None = None
         self.inline_reader: sa.Engine | None = None
         if self.is_sqlite:
@@ -96,7 +97,7 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction with a consistent snapshot."""
+        """Reads: on SQLite a transaction with a consistent snapshot; on PostgreSQL autocommit statements."""
         if self.inline_reader is not None:
             with self.inline_reader.connect() as sync_conn:
                 sync_conn.begin()
@@ -105,12 +106,10 @@ class Database:
                 finally:
                     sync_conn.rollback()
             return
-        async with self.writer.connect() as conn:
-            await conn.begin()
-            try:
-                yield conn
-            finally:
-                await conn.rollback()
+        # PostgreSQL: autocommit reads, each statement on the latest committed data; a BEGIN and a ROLLBACK would
+        # add two network round trips to every status poll for a snapshot nothing here needs
+        async with self.pg_reader.connect() as conn:
+            yield conn
 
     async def dispose(self) -> None:
         for engine in (self.inline_writer, self.inline_reader):

@@ -16,6 +16,34 @@ J = tables.jobs
 Row = tables.AnyRow
 
 
+def _claim_statement() -> sa.Update:
+    picked = (
+        sa.select(J.c.id)
+        .where(J.c.request_id == sa.bindparam("b_request_id"), J.c.state == JobState.QUEUED.value)
+        .order_by(J.c.position)
+        .limit(sa.bindparam("b_count", type_=sa.Integer))
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")  # run the locking pick once, never per row
+    )
+    return (
+        J.update()
+        .where(J.c.id == picked.c.id, J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
+        .values(
+            state=JobState.PROCESSING.value,
+            worker_id=sa.bindparam("b_worker_id"),
+            model=sa.bindparam("b_model"),
+            popped_at=sa.bindparam("b_now"),
+            deadline=sa.bindparam("b_deadline"),
+            attempts=J.c.attempts + 1,
+        )
+        .returning(J.c.id, J.c.position, J.c.seed)
+    )
+
+
+_CLAIM = _claim_statement()
+
+
 async def claim(
     conn: AsyncConnection,
     *,
@@ -28,33 +56,22 @@ async def claim(
 ) -> list[Row]:
     """Hand up to ``count`` queued jobs of one request to a worker. Jobs locked by a concurrent pop are skipped
     (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker."""
-    picked = (
-        sa.select(J.c.id)
-        .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
-        .order_by(J.c.position)
-        .limit(count)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")  # run the locking pick once, never per row
-    )
-    statement = (
-        J.update()
-        .where(J.c.id == picked.c.id, J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
-        .values(
-            state=JobState.PROCESSING.value,
-            worker_id=worker_id,
-            model=model,
-            popped_at=now,
-            deadline=deadline,
-            attempts=J.c.attempts + 1,
-        )
-        .returning(J.c.id, J.c.position, J.c.seed)
-    )
-    return sorted((await conn.execute(statement)).all(), key=lambda row: row.position)
+    params = {
+        "b_request_id": request_id,
+        "b_count": count,
+        "b_worker_id": worker_id,
+        "b_model": model,
+        "b_now": now,
+        "b_deadline": deadline,
+    }
+    return sorted((await conn.execute(_CLAIM, params)).all(), key=lambda row: row.position)
+
+
+_BY_ID = sa.select(J).where(J.c.id == sa.bindparam("id"))
 
 
 async def by_id(conn: AsyncConnection, job_id: str) -> Row | None:
-    return (await conn.execute(sa.select(J).where(J.c.id == job_id))).one_or_none()
+    return (await conn.execute(_BY_ID, {"id": job_id})).one_or_none()
 
 
 async def finish(conn: AsyncConnection, *, job_id: str, worker_id: str, values: dict[str, Any]) -> bool:

@@ -11,6 +11,15 @@ from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.store import tables
 
+_INSERT = tables.kudos_ledger.insert()
+_MOVE = (
+    tables.users.update()
+    .where(tables.users.c.id == sa.bindparam("uid"))
+    .values(kudos_milli=tables.users.c.kudos_milli + sa.bindparam("amount"))
+    .returning(tables.users.c.kudos_milli, tables.users.c.kind)
+)
+_SET = tables.users.update().where(tables.users.c.id == sa.bindparam("uid")).values(kudos_milli=sa.bindparam("balance"))
+
 
 async def append(
     conn: AsyncConnection,
@@ -45,27 +54,16 @@ async def append(
             entries.append(
                 {**entry, "amount_milli": -amount_milli, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}
             )
-        await conn.execute(tables.kudos_ledger.insert(), entries)
+        await conn.execute(_INSERT, entries)
         return kudos_rules.to_milli(kudos_rules.floor_for(AccountKind.ANONYMOUS))
-    await conn.execute(tables.kudos_ledger.insert().values(**entry))
-    row = (
-        await conn.execute(
-            tables.users.update()
-            .where(tables.users.c.id == user_id)
-            .values(kudos_milli=tables.users.c.kudos_milli + amount_milli)
-            .returning(tables.users.c.kudos_milli, tables.users.c.kind)
-        )
-    ).one()
+    await conn.execute(_INSERT, [entry])
+    row = (await conn.execute(_MOVE, {"uid": user_id, "amount": amount_milli})).one()
     floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(row.kind)))
     if row.kudos_milli >= floor:
         return int(row.kudos_milli)
     lift = floor - row.kudos_milli
-    await conn.execute(
-        tables.kudos_ledger.insert().values(
-            **{**entry, "amount_milli": lift, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}
-        )
-    )
-    await conn.execute(tables.users.update().where(tables.users.c.id == user_id).values(kudos_milli=floor))
+    await conn.execute(_INSERT, [{**entry, "amount_milli": lift, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}])
+    await conn.execute(_SET, {"uid": user_id, "balance": floor})
     return floor
 
 

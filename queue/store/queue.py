@@ -90,10 +90,14 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
     await conn.execute(statement, rows)
 
 
+_TAKE = Q.update().where(Q.c.request_id == sa.bindparam("id")).values(queued=Q.c.queued - sa.bindparam("count"))
+_DROP_EMPTY = Q.delete().where(Q.c.request_id == sa.bindparam("id"), Q.c.queued <= 0)
+
+
 async def take(conn: AsyncConnection, request_id: str, count: int) -> None:
     """``count`` jobs of a request left the queue; drop its rows when none is left."""
-    await conn.execute(Q.update().where(Q.c.request_id == request_id).values(queued=Q.c.queued - count))
-    await conn.execute(Q.delete().where(Q.c.request_id == request_id, Q.c.queued <= 0))
+    await conn.execute(_TAKE, {"id": request_id, "count": count})
+    await conn.execute(_DROP_EMPTY, {"id": request_id})
 
 
 async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:

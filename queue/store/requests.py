@@ -22,8 +22,23 @@ async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequen
     await conn.execute(J.insert(), list(job_rows))
 
 
+_BY_ID = sa.select(R).where(R.c.id == sa.bindparam("id"))
+_TOUCH = (
+    R.update()
+    .where(R.c.id == sa.bindparam("b_id"))
+    .values(updated_at=sa.bindparam("now"), expires_at=sa.bindparam("expires"))
+)
+_ADD_CHARGE = (
+    R.update().where(R.c.id == sa.bindparam("b_id")).values(charged_milli=R.c.charged_milli + sa.bindparam("milli"))
+)
+
+
 async def by_id(conn: AsyncConnection, request_id: str) -> Row | None:
-    return (await conn.execute(sa.select(R).where(R.c.id == request_id))).one_or_none()
+    return (await conn.execute(_BY_ID, {"id": request_id})).one_or_none()
+
+
+async def add_charge(conn: AsyncConnection, request_id: str, charge_milli: int) -> None:
+    await conn.execute(_ADD_CHARGE, {"b_id": request_id, "milli": charge_milli})
 
 
 async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Row]:
@@ -82,7 +97,7 @@ async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.dat
 
 
 async def touch(conn: AsyncConnection, request_id: str, now: dt.datetime, expires_at: dt.datetime) -> None:
-    await conn.execute(R.update().where(R.c.id == request_id).values(updated_at=now, expires_at=expires_at))
+    await conn.execute(_TOUCH, {"b_id": request_id, "now": now, "expires": expires_at})
 
 
 async def expired(

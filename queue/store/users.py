@@ -44,12 +44,16 @@ async def insert(
     return int(result.scalar_one())
 
 
+_BY_ID = sa.select(tables.users).where(tables.users.c.id == sa.bindparam("id"))
+_BY_KEY_HASH = sa.select(tables.users).where(tables.users.c.api_key_hash == sa.bindparam("key_hash"))
+
+
 async def by_id(conn: AsyncConnection, user_id: int) -> Row | None:
-    return (await conn.execute(sa.select(tables.users).where(tables.users.c.id == user_id))).one_or_none()
+    return (await conn.execute(_BY_ID, {"id": user_id})).one_or_none()
 
 
 async def by_key_hash(conn: AsyncConnection, key_hash: str) -> Row | None:
-    return (await conn.execute(sa.select(tables.users).where(tables.users.c.api_key_hash == key_hash))).one_or_none()
+    return (await conn.execute(_BY_KEY_HASH, {"key_hash": key_hash})).one_or_none()
 
 
 async def by_external_id(conn: AsyncConnection, external_id: str) -> Row | None:

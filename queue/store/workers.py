@@ -15,12 +15,16 @@ W = tables.workers
 Row = tables.AnyRow
 
 
+_BY_NAME = sa.select(W).where(W.c.name == sa.bindparam("name"))
+_BY_ID = sa.select(W).where(W.c.id == sa.bindparam("id"))
+
+
 async def by_name(conn: AsyncConnection, name: str) -> Row | None:
-    return (await conn.execute(sa.select(W).where(W.c.name == name))).one_or_none()
+    return (await conn.execute(_BY_NAME, {"name": name})).one_or_none()
 
 
 async def by_id(conn: AsyncConnection, worker_id: str) -> Row | None:
-    return (await conn.execute(sa.select(W).where(W.c.id == worker_id))).one_or_none()
+    return (await conn.execute(_BY_ID, {"id": worker_id})).one_or_none()
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
