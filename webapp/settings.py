@@ -14,7 +14,9 @@ class WebSettings(CoreSettings):
         None, description="The URL people and workers reach this server at (for signed upload/download links)."
     )
     rate_limits: str = Field(
-        "on", description="'on' or 'off': per-IP and per-key limits on the API (off for benchmarks)."
+        "on",
+        description="'on', 'off' (for benchmarks) or overrides such as 'check=20/1,register=10/3600': per-IP and "
+        "per-key limits on the API and on the register and login pages.",
     )
     sweep_interval: float = Field(5.0, description="Seconds between background sweeps (timeouts, expiry).")
     run_sweeps: bool = Field(True, description="Run the background sweeps in this process.")

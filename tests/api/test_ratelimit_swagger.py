@@ -7,7 +7,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from horde.queue.service import HordeService
-from horde.webapp.api import ratelimit
+from horde.webapp import ratelimit
 from horde.webapp.app import create_app
 from horde.webapp.settings import WebSettings
 from tests.api.conftest import IMAGE, h

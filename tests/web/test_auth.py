@@ -73,3 +73,20 @@ async def test_unsafe_requests_without_the_csrf_token_are_refused(
 async def test_the_api_is_not_subject_to_csrf(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v2/generate/async", json={"prompt": "x"})
     assert response.status_code != 403 or "Reload the page" not in response.text
+
+
+async def test_one_address_cannot_register_endlessly(client: httpx.AsyncClient, service: HordeService) -> None:
+    for i in range(5):
+        await register(client, f"spare{i}")
+    response = await post_form(client, "/register", {"username": "one-too-many"})
+    assert response.status_code == 400
+    assert "per 3600 seconds" in soup(response).get_text()
+    users = await service.users.listing(await service.users.authenticate(None), page=1, sort="id")
+    assert "one-too-many" not in [u.username for u in users]
+
+
+async def test_key_guessing_is_slowed_down(client: httpx.AsyncClient) -> None:
+    for _ in range(20):
+        assert (await post_form(client, "/login", {"api_key": "wrong-key-wrong-key-xx"})).status_code == 401
+    response = await post_form(client, "/login", {"api_key": "wrong-key-wrong-key-xx"})
+    assert "Too many attempts" in soup(response).get_text()

@@ -16,8 +16,7 @@ from starlette.responses import JSONResponse, Response
 from horde.queue import errors
 from horde.queue.dto import Actor
 from horde.queue.service import HordeService
-from horde.webapp.api import ratelimit
-from horde.webapp.api.ratelimit import RateLimiter
+from horde.webapp import ratelimit
 from horde.webapp.api.schemas import Input, Output
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -183,11 +182,9 @@ def limited(endpoint: Endpoint) -> Handler:
     name = endpoint.limit
 
     async def handler(request: Request) -> Response:
-        limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-        if limiter is None:
-            limiter = RateLimiter(ratelimit.parse(request.app.state.settings.rate_limits))
-            request.app.state.rate_limiter = limiter
-        limiter.check(name, ip=client_ip(request), api_key=api_key(request), path=request.url.path)
+        ratelimit.limiter_for(request.app).check(
+            name, ip=client_ip(request), api_key=api_key(request), path=request.url.path
+        )
         return await endpoint.handler(request)
 
     handler.__name__ = endpoint.handler.__name__

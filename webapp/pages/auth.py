@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.webapp import security, templating
+from horde.webapp import ratelimit, security, templating
 from horde.webapp.pages import forms
 
 
@@ -19,8 +19,11 @@ async def register(request: Request) -> Response:
     username = forms.text(form, "username")
     service = request.app.state.service
     try:
+        ratelimit.limiter_for(request.app).check(
+            "register", ip=security.client_ip(request), api_key=None, path=request.url.path
+        )
         created = await service.users.register(await security.viewer(request), username)
-    except errors.ValidationError as exc:
+    except (errors.ValidationError, errors.RateLimitedError) as exc:
         context = {"username": username, "error": exc.message}
         return await templating.render(request, page="pages/auth_register.html", context=context, status_code=400)
     request.state.viewer = await service.users.actor_for(created.user.id, ip=security.client_ip(request))
@@ -48,7 +51,12 @@ async def login(request: Request) -> Response:
         message = "Enter the API key you got when you registered."
     else:
         try:
+            ratelimit.limiter_for(request.app).check(
+                "login", ip=security.client_ip(request), api_key=None, path=request.url.path
+            )
             actor = await request.app.state.service.users.authenticate(api_key, ip=security.client_ip(request))
+        except errors.RateLimitedError as exc:
+            message = f"Too many attempts from your address ({exc.message}); wait a little."
         except errors.AuthError:
             message = "That API key is not valid. Check for missing characters, or register a new account."
         except errors.ForbiddenError as exc:

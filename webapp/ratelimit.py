@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import math
 import time
+from typing import Any
 
 from horde.queue import errors
 
@@ -47,6 +48,9 @@ DEFAULT_RULES: dict[str, Rule] = {
     "text_status": Rule(per_ip=Limit(60, 60), per_path=True),
     "pop": Rule(per_ip=Limit(60, 1)),
     "submit": Rule(per_ip=Limit(60, 1)),
+    # the web pages: new accounts and key guesses per IP
+    "register": Rule(per_ip=Limit(5, 3600)),
+    "login": Rule(per_ip=Limit(20, 60)),
 }
 
 
@@ -106,3 +110,12 @@ class RateLimiter:
         if rule.per_key is not None and api_key and api_key != "0000000000":
             hashed = hashlib.sha256(api_key.encode()).hexdigest()[:24]
             self._hit(f"key:{hashed}@{where}", rule.per_key, now)
+
+
+def limiter_for(app: Any) -> RateLimiter:
+    """The application's one limiter (made on first use from ``HORDE_RATE_LIMITS``)."""
+    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(parse(app.state.settings.rate_limits))
+        app.state.rate_limiter = limiter
+    return limiter
