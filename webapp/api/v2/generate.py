@@ -104,16 +104,20 @@ def created_view(created: dto.RequestCreated) -> schemas.RequestAsync:
     )
 
 
-async def generate_async(request: Request) -> Response:
-    data = await http.body(request, schemas.GenerationInputStable)
+async def queue_or_estimate(request: Request, kind: GenerationKind, ask: GenerationAsk, dry_run: bool) -> Response:
+    """Answer ``generate/async`` and ``generate/text/async``: the cost for a dry run, else 202 and the new id."""
     who = await http.actor(request)
     svc = http.service(request)
-    ask = image_ask(data)
-    if data.dry_run:
-        estimate = await svc.requests.estimate(who, GenerationKind.IMAGE, ask)
+    if dry_run:
+        estimate = await svc.requests.estimate(who, kind, ask)
         return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
-    created = await svc.requests.submit(who, GenerationKind.IMAGE, ask)
+    created = await svc.requests.submit(who, kind, ask)
     return http.ok(created_view(created), status=202)
+
+
+async def generate_async(request: Request) -> Response:
+    data = await http.body(request, schemas.GenerationInputStable)
+    return await queue_or_estimate(request, GenerationKind.IMAGE, image_ask(data), data.dry_run)
 
 
 async def check(request: Request) -> Response:

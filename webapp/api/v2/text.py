@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 from horde.queue import dto
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
 from horde.webapp.api import http, schemas
-from horde.webapp.api.v2.generate import cancel_request, check_view, created_view, priority_ids
+from horde.webapp.api.v2.generate import cancel_request, check_view, priority_ids, queue_or_estimate
 
 
 def text_ask(data: schemas.GenerationInputKobold) -> GenerationAsk:
@@ -28,14 +28,7 @@ def text_ask(data: schemas.GenerationInputKobold) -> GenerationAsk:
 
 async def text_async(request: Request) -> Response:
     data = await http.body(request, schemas.GenerationInputKobold)
-    who = await http.actor(request)
-    svc = http.service(request)
-    ask = text_ask(data)
-    if data.dry_run:
-        estimate = await svc.requests.estimate(who, GenerationKind.TEXT, ask)
-        return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
-    created = await svc.requests.submit(who, GenerationKind.TEXT, ask)
-    return http.ok(created_view(created), status=202)
+    return await queue_or_estimate(request, GenerationKind.TEXT, text_ask(data), data.dry_run)
 
 
 def status_view(st: dto.RequestStatus) -> dict[str, object]:
