@@ -23,12 +23,15 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from horde.queue.store import driver
+from horde.queue.store.group_commit import GroupCommitter
+
 
 def async_url(url: str) -> str:
     """Horde picks the driver: ``sqlite:///x`` → aiosqlite, ``postgresql://…`` → asyncpg."""
-    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+    for plain, scheme in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
         if url.startswith(plain):
-            return driver + url[len(plain) :]
+            return scheme + url[len(plain) :]
     if url.startswith("postgres://"):
         return "postgresql+asyncpg://" + url[len("postgres://") :]
     return url
@@ -47,16 +50,50 @@ class InlineConnection:
 
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
+        self._raw: driver.SqliteRaw | None = None
 
     @property
     def dialect(self) -> sa.Dialect:
         return self._conn.dialect
+
+    async def driver(self) -> driver.Raw:
+        """The sqlite3 connection underneath, for the hot-path statements (``driver``)."""
+        if self._raw is None:
+            self._raw = driver.SqliteRaw(cast(Any, self._conn.connection.driver_connection))
+        return self._raw
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self._conn.execute(statement, parameters)
 
     async def scalar(self, statement: Any, parameters: Any = None) -> Any:
         return self._conn.scalar(statement, parameters)
+
+
+class PgConnection:
+    """An ``AsyncConnection`` in autocommit mode inside an asyncpg transaction (or none, for reads), and its
+    asyncpg connection for the hot-path statements (``driver``)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._raw: driver.PgRaw | None = None
+
+    @property
+    def dialect(self) -> sa.Dialect:
+        return self._conn.dialect
+
+    async def driver(self) -> driver.Raw:
+        if self._raw is None:
+            self._raw = driver.PgRaw((await self._conn.get_raw_connection()).driver_connection)
+        return self._raw
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return await self._conn.execute(statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        return await self._conn.scalar(statement, parameters)
+
+    async def run_sync(self, fn: Any, *args: Any) -> Any:
+        return await self._conn.run_sync(fn, *args)
 
 
 class Database:
@@ -69,9 +106,10 @@ class Database:
         # PostgreSQL: one asyncpg engine. SQLite: two sqlite3 engines whose statements run inline (see above);
         # the aiosqlite engine is kept for tools that want an AsyncEngine (it opens no connection unless used).
         self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
-        self.pg_reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
+        self.pg_autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self.inline_writer: sa.Engine | None = None
         self.inline_reader: sa.Engine | None = None
+        self._group: GroupCommitter | None = None
         if self.is_sqlite:
             sync = self.url.replace("sqlite+aiosqlite://", "sqlite://")
             self.inline_writer = sa.create_engine(sync, pool_size=1, max_overflow=0)
@@ -79,6 +117,7 @@ class Database:
             for engine, begin in ((self.inline_writer, "BEGIN IMMEDIATE"), (self.inline_reader, "BEGIN")):
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", lambda conn, sql=begin: conn.exec_driver_sql(sql))
+            self._group = GroupCommitter(self.inline_writer, self._write_lock)
 
     @property
     def dialect(self) -> str:
@@ -86,14 +125,27 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction; commits on success, rolls back on an exception."""
-        if self.inline_writer is not None:
+        """One write transaction; commits on success, rolls back on an exception.
+
+        On SQLite, writers ready together share one COMMIT (``group_commit``); each still has all-or-nothing
+        changes, and returns only once they are committed."""
+        if self._group is not None:
             async with self._write_lock:
-                with self.inline_writer.begin() as sync_conn:
-                    yield cast(AsyncConnection, InlineConnection(sync_conn))
+                batch = self._group.join()
+                try:
+                    with batch.member() as sync_conn:
+                        yield cast(AsyncConnection, InlineConnection(sync_conn))
+                finally:
+                    self._group.left(batch)
+            # done only once the COMMIT holding these changes is; shielded, as other writers share that COMMIT
+            await asyncio.shield(batch.committed)
         else:
-            async with self.writer.begin() as conn:
-                yield conn
+            # SQLAlchemy in autocommit mode issues no BEGIN of its own; the transaction is asyncpg's, so the
+            # statements of ``driver.raw`` and SQLAlchemy's share it
+            async with self.pg_autocommit.connect() as sa_conn:
+                conn = PgConnection(sa_conn)
+                async with cast(driver.PgRaw, await conn.driver()).transaction():
+                    yield cast(AsyncConnection, conn)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -108,10 +160,12 @@ class Database:
             return
         # PostgreSQL: autocommit reads, each statement on the latest committed data; a BEGIN and a ROLLBACK would
         # add two network round trips to every status poll for a snapshot nothing here needs
-        async with self.pg_reader.connect() as conn:
-            yield conn
+        async with self.pg_autocommit.connect() as conn:
+            yield cast(AsyncConnection, PgConnection(conn))
 
     async def dispose(self) -> None:
+        if self._group is not None:
+            self._group.close()
         for engine in (self.inline_writer, self.inline_reader):
             if engine is not None:
                 engine.dispose()
