@@ -1,6 +1,6 @@
 """Queue engine benchmark (not a test): pop/submit cycles, pop latency, empty pops at 1k and 1M waiting, queue position.
 
-    .venv/bin/python bench/queue.py [--db sqlite|pg|both] [--waiting 100000] [--cycles 2000] [--big 1000000]
+    .venv/bin/python bench/queue.py [--db sqlite|pg|both] [--waiting 100000] [--cycles 2000] [--workers 16] [--big 1000000]
 
 Seeds waiting requests in bulk with INSERT … SELECT (cloning one request made through the service), then drives
 everything else through the service API, exactly as the web API does.
@@ -143,7 +143,7 @@ async def drop(dbname: str | None) -> None:
         await admin.close()
 
 
-async def run(kind: str, waiting: int, cycles: int, big: int) -> dict[str, float]:
+async def run(kind: str, waiting: int, cycles: int, big: int, workers: int) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix=f"horde-bench-{kind}-"))
     service, dbname = await open_service(kind, folder)
     figures: dict[str, float] = {}
@@ -163,24 +163,41 @@ async def run(kind: str, waiting: int, cycles: int, big: int) -> dict[str, float
         print(f"[{kind}] seeded {waiting:,} waiting requests in {time.perf_counter() - start:.1f}s", flush=True)
 
         image = b"RIFF\x00\x00\x00\x00WEBPVP8 "
-        worker_models = tuple(f"model-{i}" for i in range(0, MODELS, 20))  # a worker serving 10 models
-        ask = PopAsk(name="busy", models=worker_models)
         pops: list[float] = []
 
-        async def cycle() -> None:
+        def worker_ask(i: int) -> PopAsk:  # each worker serves 10 models, spread over the 200
+            return PopAsk(name=f"busy-{i}", models=tuple(f"model-{m}" for m in range(i % 20, MODELS, 20)))
+
+        async def cycle(ask: PopAsk) -> None:
             t0 = time.perf_counter()
             job = await service.workers.pop(owner, ask)
             pops.append((time.perf_counter() - t0) * 1000)
             await service.workers.submit(owner, SubmitAsk(job.ids[0], image=image))
 
-        await cycle()
+        await cycle(worker_ask(0))
         t0 = time.perf_counter()
         for _ in range(cycles):
-            await cycle()
-        elapsed = time.perf_counter() - t0
-        figures["cycles_per_s"] = cycles / elapsed
-        figures["pop_p50_ms"] = percentile(pops, 0.5)
-        figures["pop_p99_ms"] = percentile(pops, 0.99)
+            await cycle(worker_ask(0))
+        figures["cycles_per_s_1_worker"] = cycles / (time.perf_counter() - t0)
+        figures["pop_p50_ms_1_worker"] = percentile(pops, 0.5)
+        figures["pop_p99_ms_1_worker"] = percentile(pops, 0.99)
+
+        # a horde has many workers popping at once: `workers` of them, each looping pop → submit
+        pops.clear()
+        asks = [worker_ask(i) for i in range(workers)]
+        for ask in asks:
+            await cycle(ask)
+        share = max(1, cycles // workers)
+
+        async def loop(ask: PopAsk) -> None:
+            for _ in range(share):
+                await cycle(ask)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(loop(ask) for ask in asks))
+        figures[f"cycles_per_s_{workers}_workers"] = share * workers / (time.perf_counter() - t0)
+        figures[f"pop_p50_ms_{workers}_workers"] = percentile(pops, 0.5)
+        figures[f"pop_p99_ms_{workers}_workers"] = percentile(pops, 0.99)
 
         async with service.ctx.db.read() as conn:
             sample = (
@@ -215,12 +232,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
     parser.add_argument("--waiting", type=int, default=100_000)
     parser.add_argument("--cycles", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=16, help="concurrent workers for the second cycle figure")
     parser.add_argument(
         "--big", type=int, default=1_000_000, help="queue size for the second empty-pop figure (0: skip)"
     )
     args = parser.parse_args()
     kinds = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    results = {kind: asyncio.run(run(kind, args.waiting, args.cycles, args.big)) for kind in kinds}
+    results = {kind: asyncio.run(run(kind, args.waiting, args.cycles, args.big, args.workers)) for kind in kinds}
     names = sorted({name for figures in results.values() for name in figures})
     print(f"\n{'figure':<24}" + "".join(f"{k:>12}" for k in kinds))
     for name in names:

@@ -227,26 +227,41 @@ class WorkerService:
         if worker.kind != ask.kind.value:
             raise errors.ValidationError("This worker name is taken by a worker of another kind.")
         elapsed = (now - worker.last_check_in).total_seconds()
+        uptime = worker.uptime_seconds
         unpaid = worker.uptime_unpaid_seconds
         if 0 < elapsed <= self.ctx.settings.stale_worker_seconds and not (worker.maintenance or worker.paused):
-            values["uptime_seconds"] = worker.uptime_seconds + elapsed
+            uptime += elapsed
             unpaid += elapsed
         elif elapsed > self.ctx.settings.stale_worker_seconds:
             unpaid = 0.0  # back from being offline: the ten minutes start again
         periods = int(unpaid // kudos_rules.UPTIME_PERIOD_SECONDS)
-        values["uptime_unpaid_seconds"] = unpaid - periods * kudos_rules.UPTIME_PERIOD_SECONDS
+        earned = 0
         if periods and ask.kind is GenerationKind.IMAGE:
             reward = kudos_rules.uptime_reward(len(models), ask.allow_lora) * periods
+            earned = kudos_rules.to_milli(reward)
             await ledger.append(
                 conn,
                 user_id=actor.user_id,
-                amount_milli=kudos_rules.to_milli(reward),
+                amount_milli=earned,
                 kind=kudos_rules.EntryKind.UPTIME,
                 now=now,
                 memo=f"worker {worker.name}",
             )
-            values["kudos_earned_milli"] = worker.kudos_earned_milli + kudos_rules.to_milli(reward)
-        return await worker_store.update_returning(conn, worker.id, **values)
+        return await worker_store.check_in(
+            conn,
+            worker.id,
+            models=models,
+            max_pixels=ask.max_pixels,
+            capabilities=capabilities,
+            nsfw=ask.nsfw,
+            threads=ask.threads,
+            bridge_agent=ask.bridge_agent[:1000] or None,
+            ip=actor.ip,
+            now=now,
+            uptime_seconds=uptime,
+            uptime_unpaid_seconds=unpaid - periods * kudos_rules.UPTIME_PERIOD_SECONDS,
+            earned_milli=earned,
+        )
 
     async def _find_and_claim(
         self, conn: Any, worker: Any, profile: matching.WorkerProfile, ask: PopAsk, now: dt.datetime
@@ -359,13 +374,13 @@ class WorkerService:
         expires = now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds)
         await request_store.touch(conn, req.id, now, max(expires, req.expires_at))
         return dto.PoppedJob(
-            ids=tuple(row.id for row in claimed),
+            ids=tuple(row[0] for row in claimed),
             request_id=req.id,
             kind=req.kind,
             model=model,
             prompt=req.prompt,
             params=dict(req.params),
-            seeds=tuple(int(row.seed) for row in claimed),
+            seeds=tuple(int(row[2]) for row in claimed),
             ttl=ttl,
             nsfw_censor=not req.nsfw and req.censor_nsfw,
             source_image_key=req.source_image_key,
@@ -454,16 +469,14 @@ class WorkerService:
             conn,
             job_id=job.id,
             worker_id=worker.id,
-            values={
-                "finished_at": now,
-                "result_state": ask.state.value,
-                "result_key": self.result_key(job.id) if req.kind == GenerationKind.IMAGE.value else None,
-                "result_text": ask.text if req.kind == GenerationKind.TEXT.value else None,
-                "gen_metadata": list(ask.gen_metadata)[:50],
-                "seed": ask.seed if ask.seed is not None and 0 <= ask.seed < 2**63 else job.seed,
-                "reward_milli": reward_milli,
-                "charge_milli": charge_milli,
-            },
+            now=now,
+            result_state=ask.state.value,
+            result_key=self.result_key(job.id) if req.kind == GenerationKind.IMAGE.value else None,
+            result_text=ask.text if req.kind == GenerationKind.TEXT.value else None,
+            gen_metadata=list(ask.gen_metadata)[:50],
+            seed=ask.seed if ask.seed is not None and 0 <= ask.seed < 2**63 else job.seed,
+            reward_milli=reward_milli,
+            charge_milli=charge_milli,
         )
         if not done:  # pragma: no cover - guarded by the row read in the same write transaction
             raise errors.AbortedGenError
@@ -486,14 +499,7 @@ class WorkerService:
             now=now,
         )
         busy = max(0.0, (now - job.popped_at).total_seconds()) if job.popped_at else 0.0
-        await worker_store.update(
-            conn,
-            worker.id,
-            jobs_done=worker.jobs_done + 1,
-            kudos_earned_milli=worker.kudos_earned_milli + reward_milli,
-            things_done=worker.things_done + things,
-            seconds_busy=worker.seconds_busy + busy,
-        )
+        await worker_store.count_done(conn, worker.id, earned_milli=reward_milli, things=things, busy=busy)
         await request_store.add_charge(conn, req.id, charge_milli)
         await sharedkeys.spend(conn, req.shared_key_id, charge_milli)
         await request_store.settle_if_finished(conn, req.id, now)
@@ -509,7 +515,7 @@ class WorkerService:
         if worker is not None:
             await worker_store.update(conn, worker.id, jobs_aborted=worker.jobs_aborted + 1)
         if target is JobState.QUEUED:
-            entry = queue_store.entry_for(req._mapping)
+            entry = queue_store.entry_for(req._asdict())
             await queue_store.add(conn, entry, 1)
             logger.info("job_requeued", extra={"action": "job_requeued", "job_id": job.id})
             return

@@ -10,38 +10,36 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import JobState, sources_of
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 J = tables.jobs
 Row = tables.AnyRow
 
 
-def _claim_statement() -> sa.Update:
-    picked = (
-        sa.select(J.c.id)
-        .where(J.c.request_id == sa.bindparam("b_request_id"), J.c.state == JobState.QUEUED.value)
-        .order_by(J.c.position)
-        .limit(sa.bindparam("b_count", type_=sa.Integer))
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")  # run the locking pick once, never per row
-    )
-    return (
-        J.update()
-        .where(J.c.id == picked.c.id, J.c.state.in_([s.value for s in sources_of(JobState.PROCESSING)]))
-        .values(
-            state=JobState.PROCESSING.value,
-            worker_id=sa.bindparam("b_worker_id"),
-            model=sa.bindparam("b_model"),
-            popped_at=sa.bindparam("b_now"),
-            deadline=sa.bindparam("b_deadline"),
-            attempts=J.c.attempts + 1,
-        )
-        .returning(J.c.id, J.c.position, J.c.seed)
-    )
-
-
-_CLAIM = _claim_statement()
+ROW = driver.RowReader(J)
+_FROM_QUEUED = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.PROCESSING), key=lambda s: s.value))
+_TO_DONE = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.DONE), key=lambda s: s.value))
+_CLAIM_SET = (
+    f"SET state = '{JobState.PROCESSING.value}', worker_id = $3, model = $4, popped_at = $5, deadline = $6,"
+    " attempts = attempts + 1"
+)
+_CLAIM = driver.Sql(
+    # PostgreSQL: the locking pick runs once (MATERIALIZED; inlined, it ignored its LIMIT), skipping rows a
+    # concurrent pop holds. SQLite has one writer, so a plain subquery is exact there.
+    "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE request_id = $1"
+    f" AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2 FOR UPDATE SKIP LOCKED)"
+    f" UPDATE jobs {_CLAIM_SET} FROM picked WHERE jobs.id = picked.id AND jobs.state IN ({_FROM_QUEUED})"
+    " RETURNING jobs.id, jobs.position, jobs.seed",
+    sqlite=f"UPDATE jobs {_CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE request_id = $1"
+    f" AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2) AND +state IN ({_FROM_QUEUED})"
+    " RETURNING id, position, seed",  # +state: look the rows up by id, not by scanning every queued job
+)
+_BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
+_FINISH = driver.Sql(
+    f"UPDATE jobs SET state = '{JobState.DONE.value}', finished_at = $3, result_state = $4, result_key = $5,"
+    " result_text = $6, gen_metadata = $7, seed = $8, reward_milli = $9, charge_milli = $10"
+    f" WHERE id = $1 AND worker_id = $2 AND state IN ({_TO_DONE})"
+)
 
 
 async def claim(
@@ -53,37 +51,49 @@ async def claim(
     model: str,
     now: dt.datetime,
     deadline: dt.datetime,
-) -> list[Row]:
+) -> list[Any]:
     """Hand up to ``count`` queued jobs of one request to a worker. Jobs locked by a concurrent pop are skipped
-    (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker."""
-    params = {
-        "b_request_id": request_id,
-        "b_count": count,
-        "b_worker_id": worker_id,
-        "b_model": model,
-        "b_now": now,
-        "b_deadline": deadline,
-    }
-    return sorted((await conn.execute(_CLAIM, params)).all(), key=lambda row: row.position)
+    (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker.
+    Returns (id, position, seed) rows in position order."""
+    raw = await driver.raw(conn)
+    rows = await raw.fetch(_CLAIM, request_id, count, worker_id, model, raw.time(now), raw.time(deadline))
+    return sorted(rows, key=lambda row: row[1])
 
 
-_BY_ID = sa.select(J).where(J.c.id == sa.bindparam("id"))
+async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, job_id))
 
 
-async def by_id(conn: AsyncConnection, job_id: str) -> Row | None:
-    return (await conn.execute(_BY_ID, {"id": job_id})).one_or_none()
-
-
-async def finish(conn: AsyncConnection, *, job_id: str, worker_id: str, values: dict[str, Any]) -> bool:
+async def finish(
+    conn: AsyncConnection,
+    *,
+    job_id: str,
+    worker_id: str,
+    now: dt.datetime,
+    result_state: str,
+    result_key: str | None,
+    result_text: str | None,
+    gen_metadata: list[dict[str, Any]],
+    seed: int,
+    reward_milli: int,
+    charge_milli: int,
+) -> bool:
     """processing → done, only for the worker holding the job. False when someone else got there first."""
-    result = await conn.execute(
-        J.update()
-        .where(
-            J.c.id == job_id, J.c.worker_id == worker_id, J.c.state.in_([s.value for s in sources_of(JobState.DONE)])
-        )
-        .values(state=JobState.DONE.value, **values)
+    raw = await driver.raw(conn)
+    changed = await raw.execute(
+        _FINISH,
+        job_id,
+        worker_id,
+        raw.time(now),
+        result_state,
+        result_key,
+        result_text,
+        driver.to_json(gen_metadata),
+        seed,
+        reward_milli,
+        charge_milli,
     )
-    return bool(result.rowcount)
+    return bool(changed)
 
 
 async def release(conn: AsyncConnection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:

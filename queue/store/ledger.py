@@ -9,16 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
-_INSERT = tables.kudos_ledger.insert()
-_MOVE = (
-    tables.users.update()
-    .where(tables.users.c.id == sa.bindparam("uid"))
-    .values(kudos_milli=tables.users.c.kudos_milli + sa.bindparam("amount"))
-    .returning(tables.users.c.kudos_milli, tables.users.c.kind)
+_INSERT = driver.Sql(
+    "INSERT INTO kudos_ledger (user_id, amount_milli, kind, request_id, job_id, counterparty_id, memo, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 )
-_SET = tables.users.update().where(tables.users.c.id == sa.bindparam("uid")).values(kudos_milli=sa.bindparam("balance"))
+_MOVE = driver.Sql("UPDATE users SET kudos_milli = kudos_milli + $2 WHERE id = $1 RETURNING kudos_milli, kind")
+_SET = driver.Sql("UPDATE users SET kudos_milli = $2 WHERE id = $1")
 
 
 async def append(
@@ -38,32 +36,24 @@ async def append(
     The anonymous user sits on its floor for good: a charge to it is forgiven in the same breath, so its row is
     never updated (no hot spot, unlike upstream).
     """
-    entry = {
-        "user_id": user_id,
-        "amount_milli": amount_milli,
-        "kind": kind.value,
-        "request_id": request_id,
-        "job_id": job_id,
-        "counterparty_id": counterparty_id,
-        "memo": memo,
-        "created_at": now,
-    }
+    raw = await driver.raw(conn)
+    at = raw.time(now)
+    await raw.execute(_INSERT, user_id, amount_milli, kind.value, request_id, job_id, counterparty_id, memo, at)
     if user_id == ANONYMOUS_USER_ID and amount_milli <= 0:
-        entries = [entry]
         if amount_milli:
-            entries.append(
-                {**entry, "amount_milli": -amount_milli, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}
+            floor_kind = kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value
+            await raw.execute(
+                _INSERT, user_id, -amount_milli, floor_kind, request_id, job_id, counterparty_id, memo, at
             )
-        await conn.execute(_INSERT, entries)
         return kudos_rules.to_milli(kudos_rules.floor_for(AccountKind.ANONYMOUS))
-    await conn.execute(_INSERT, [entry])
-    row = (await conn.execute(_MOVE, {"uid": user_id, "amount": amount_milli})).one()
-    floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(row.kind)))
-    if row.kudos_milli >= floor:
-        return int(row.kudos_milli)
-    lift = floor - row.kudos_milli
-    await conn.execute(_INSERT, [{**entry, "amount_milli": lift, "kind": kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value}])
-    await conn.execute(_SET, {"uid": user_id, "balance": floor})
+    balance, account_kind = await raw.one(_MOVE, user_id, amount_milli)
+    floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(account_kind)))
+    if balance >= floor:
+        return int(balance)
+    lift = floor - balance
+    floor_kind = kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value
+    await raw.execute(_INSERT, user_id, lift, floor_kind, request_id, job_id, counterparty_id, memo, at)
+    await raw.execute(_SET, user_id, floor)
     return floor
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 NEEDS_IMG2IMG = 1
 NEEDS_PAINTING = 2
@@ -90,14 +90,16 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
     await conn.execute(statement, rows)
 
 
-_TAKE = Q.update().where(Q.c.request_id == sa.bindparam("id")).values(queued=Q.c.queued - sa.bindparam("count"))
-_DROP_EMPTY = Q.delete().where(Q.c.request_id == sa.bindparam("id"), Q.c.queued <= 0)
+_DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2")
+_TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
 
 
 async def take(conn: AsyncConnection, request_id: str, count: int) -> None:
-    """``count`` jobs of a request left the queue; drop its rows when none is left."""
-    await conn.execute(_TAKE, {"id": request_id, "count": count})
-    await conn.execute(_DROP_EMPTY, {"id": request_id})
+    """``count`` jobs of a request left the queue; its rows go when none is left (one statement either way, as
+    long as the request is not split between several pops)."""
+    raw = await driver.raw(conn)
+    if not await raw.execute(_DROP_TAKEN, request_id, count):
+        await raw.execute(_TAKE, request_id, count)
 
 
 async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:
@@ -120,45 +122,44 @@ _COLUMNS = (
 )
 
 
+ENTRY = driver.RowReader(
+    Q, ["request_id", "model", "rank", "user_id", "pixels", "nsfw", "trusted_only", "needs", "targeted", "queued"]
+)
+
+
 @functools.lru_cache(maxsize=256)
-def _candidates_statement(models: int, owners: int) -> sa.CompoundSelect[Any]:
-    """Built once per shape (number of models and owners) with bound parameters, then reused: constructing a
-    dozen-part UNION on every pop cost more than running it."""
-    limit: sa.BindParameter[int] = sa.bindparam("per_model", type_=sa.Integer)
+def candidates_sql(models: int, owners: int) -> driver.Sql:
+    """Built once per shape (number of models and owners): one index range scan with a LIMIT per model
+    (``ix_queue_entries_pick``) and per owner (``ix_queue_entries_user``). $1 is the kind, $2 the limit."""
     parts = [
-        sa.select(*_COLUMNS)
-        .where(Q.c.kind == sa.bindparam("kind"), Q.c.model == sa.bindparam(f"m{i}"))
-        .order_by(Q.c.rank.desc())
-        .limit(limit)
+        f"SELECT * FROM (SELECT {ENTRY.columns} FROM queue_entries WHERE kind = $1 AND model = ${3 + i}"
+        f" ORDER BY rank DESC LIMIT $2) AS m{i}"
         for i in range(models)
     ]
     parts += [
-        sa.select(*_COLUMNS)
-        .where(Q.c.user_id == sa.bindparam(f"u{i}"), Q.c.kind == sa.bindparam("kind"))
-        .order_by(Q.c.rank.desc())
-        .limit(limit)
+        f"SELECT * FROM (SELECT {ENTRY.columns} FROM queue_entries WHERE user_id = ${3 + models + i} AND kind = $1"
+        f" ORDER BY rank DESC LIMIT $2) AS u{i}"
         for i in range(owners)
     ]
-    return sa.union_all(*(part.subquery().select() for part in parts))
+    return driver.Sql(" UNION ALL ".join(parts))
 
 
 async def candidates(
     conn: AsyncConnection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
-) -> list[tables.AnyRow]:
+) -> list[Any]:
     """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
     best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
     cost does not grow with the queue's length."""
     all_models = [*models, ""]
-    params: dict[str, Any] = {"kind": kind, "per_model": per_model}
-    params.update({f"m{i}": model for i, model in enumerate(all_models)})
-    params.update({f"u{i}": owner for i, owner in enumerate(owner_ids)})
-    statement = _candidates_statement(len(all_models), len(owner_ids))
-    return list((await conn.execute(statement, params)).all())
+    sql = candidates_sql(len(all_models), len(owner_ids))
+    rows = await (await driver.raw(conn)).fetch(sql, kind, per_model, *all_models, *owner_ids)
+    return [ENTRY(row) for row in rows]
 
 
-_MINE = sa.select(Q.c.model, Q.c.rank, Q.c.kind).where(Q.c.request_id == sa.bindparam("request_id"))
-_AHEAD = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Q.c.things * Q.c.queued), 0.0)).where(
-    Q.c.kind == sa.bindparam("kind"), Q.c.model == sa.bindparam("model"), Q.c.rank > sa.bindparam("rank")
+_MINE = driver.Sql("SELECT model, rank, kind FROM queue_entries WHERE request_id = $1")
+_AHEAD = driver.Sql(
+    "SELECT count(*), coalesce(sum(things * queued), 0.0) FROM queue_entries"
+    " WHERE kind = $1 AND model = $2 AND rank > $3"
 )
 
 
@@ -168,9 +169,10 @@ async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
     Counting runs over the index range ahead of the request in its own model's queue: honest (it counts only
     requests a worker of that model could take, unlike upstream's global position) and cheap.
     """
+    raw = await driver.raw(conn)
     best: tuple[int, float] | None = None
-    for row in (await conn.execute(_MINE, {"request_id": request_id})).all():
-        ahead = (await conn.execute(_AHEAD, {"kind": row.kind, "model": row.model, "rank": row.rank})).one()
+    for model, rank, kind in await raw.fetch(_MINE, request_id):
+        ahead = await raw.one(_AHEAD, kind, model, rank)
         if best is None or ahead[0] < best[0]:
             best = (int(ahead[0]), float(ahead[1]))
     return best or (0, 0.0)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 R = tables.generation_requests
 J = tables.jobs
@@ -22,27 +22,30 @@ async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequen
     await conn.execute(J.insert(), list(job_rows))
 
 
-_BY_ID = sa.select(R).where(R.c.id == sa.bindparam("id"))
-_TOUCH = (
-    R.update()
-    .where(R.c.id == sa.bindparam("b_id"))
-    .values(updated_at=sa.bindparam("now"), expires_at=sa.bindparam("expires"))
-)
-_ADD_CHARGE = (
-    R.update().where(R.c.id == sa.bindparam("b_id")).values(charged_milli=R.c.charged_milli + sa.bindparam("milli"))
+ROW = driver.RowReader(R)
+JOB = driver.RowReader(J)
+_BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM generation_requests WHERE id = $1")
+_JOBS_OF = driver.Sql(f"SELECT {JOB.columns} FROM jobs WHERE request_id = $1 ORDER BY position")
+_TOUCH = driver.Sql("UPDATE generation_requests SET updated_at = $2, expires_at = $3 WHERE id = $1")
+_ADD_CHARGE = driver.Sql("UPDATE generation_requests SET charged_milli = charged_milli + $2 WHERE id = $1")
+_FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES, key=lambda s: s.value))
+_SETTLE = driver.Sql(
+    f"UPDATE generation_requests SET state = '{RequestState.DONE.value}', updated_at = $2"
+    f" WHERE id = $1 AND state = '{RequestState.WAITING.value}'"
+    f" AND NOT EXISTS (SELECT 1 FROM jobs WHERE request_id = $1 AND state NOT IN ({_FINAL}))"
 )
 
 
-async def by_id(conn: AsyncConnection, request_id: str) -> Row | None:
-    return (await conn.execute(_BY_ID, {"id": request_id})).one_or_none()
+async def by_id(conn: AsyncConnection, request_id: str) -> Any | None:
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, request_id))
 
 
 async def add_charge(conn: AsyncConnection, request_id: str, charge_milli: int) -> None:
-    await conn.execute(_ADD_CHARGE, {"b_id": request_id, "milli": charge_milli})
+    await (await driver.raw(conn)).execute(_ADD_CHARGE, request_id, charge_milli)
 
 
-async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Row]:
-    return list((await conn.execute(sa.select(J).where(J.c.request_id == request_id).order_by(J.c.position))).all())
+async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
+    return [JOB(row) for row in await (await driver.raw(conn)).fetch(_JOBS_OF, request_id)]
 
 
 async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | None) -> int:
@@ -87,17 +90,13 @@ async def set_state(conn: AsyncConnection, request_id: str, state: RequestState,
 
 async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.datetime) -> bool:
     """Mark a waiting request done once none of its jobs is left queued or processing (one statement)."""
-    open_jobs = sa.select(J.c.id).where(J.c.request_id == request_id, J.c.state.not_in([s.value for s in FINAL_STATES]))
-    result = await conn.execute(
-        R.update()
-        .where(R.c.id == request_id, R.c.state == RequestState.WAITING.value, ~open_jobs.exists())
-        .values(state=RequestState.DONE.value, updated_at=now)
-    )
-    return bool(result.rowcount)
+    raw = await driver.raw(conn)
+    return bool(await raw.execute(_SETTLE, request_id, raw.time(now)))
 
 
 async def touch(conn: AsyncConnection, request_id: str, now: dt.datetime, expires_at: dt.datetime) -> None:
-    await conn.execute(_TOUCH, {"b_id": request_id, "now": now, "expires": expires_at})
+    raw = await driver.raw(conn)
+    await raw.execute(_TOUCH, request_id, raw.time(now), raw.time(expires_at))
 
 
 async def expired(

@@ -9,22 +9,72 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 W = tables.workers
 Row = tables.AnyRow
+ROW = driver.RowReader(W)
+
+_BY_NAME = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE name = $1")
+_BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE id = $1")
+_CHECK_IN = driver.Sql(
+    "UPDATE workers SET models = $2, max_pixels = $3, capabilities = $4, nsfw = $5, threads = $6, bridge_agent = $7,"
+    " ip = $8, last_check_in = $9, uptime_seconds = $10, uptime_unpaid_seconds = $11,"
+    f" kudos_earned_milli = kudos_earned_milli + $12 WHERE id = $1 RETURNING {ROW.columns}"
+)
+_COUNT_DONE = driver.Sql(
+    "UPDATE workers SET jobs_done = jobs_done + 1, kudos_earned_milli = kudos_earned_milli + $2,"
+    " things_done = things_done + $3, seconds_busy = seconds_busy + $4 WHERE id = $1"
+)
 
 
-_BY_NAME = sa.select(W).where(W.c.name == sa.bindparam("name"))
-_BY_ID = sa.select(W).where(W.c.id == sa.bindparam("id"))
+async def by_name(conn: AsyncConnection, name: str) -> Any | None:
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_NAME, name))
 
 
-async def by_name(conn: AsyncConnection, name: str) -> Row | None:
-    return (await conn.execute(_BY_NAME, {"name": name})).one_or_none()
+async def by_id(conn: AsyncConnection, worker_id: str) -> Any | None:
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, worker_id))
 
 
-async def by_id(conn: AsyncConnection, worker_id: str) -> Row | None:
-    return (await conn.execute(_BY_ID, {"id": worker_id})).one_or_none()
+async def check_in(
+    conn: AsyncConnection,
+    worker_id: str,
+    *,
+    models: list[str],
+    max_pixels: int,
+    capabilities: dict[str, Any],
+    nsfw: bool,
+    threads: int,
+    bridge_agent: str | None,
+    ip: str | None,
+    now: dt.datetime,
+    uptime_seconds: float,
+    uptime_unpaid_seconds: float,
+    earned_milli: int,
+) -> Any:
+    """Record what a popping worker says about itself; the worker's row after the change."""
+    raw = await driver.raw(conn)
+    row = await raw.one(
+        _CHECK_IN,
+        worker_id,
+        driver.to_json(models),
+        max_pixels,
+        driver.to_json(capabilities),
+        nsfw,
+        threads,
+        bridge_agent,
+        ip,
+        raw.time(now),
+        uptime_seconds,
+        uptime_unpaid_seconds,
+        earned_milli,
+    )
+    return ROW(row)
+
+
+async def count_done(conn: AsyncConnection, worker_id: str, *, earned_milli: int, things: float, busy: float) -> None:
+    """A job finished: the worker's counters move (relative updates, safe beside concurrent check-ins)."""
+    await (await driver.raw(conn)).execute(_COUNT_DONE, worker_id, earned_milli, float(things), float(busy))
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
@@ -36,10 +86,6 @@ async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
 
 async def update(conn: AsyncConnection, worker_id: str, **values: Any) -> None:
     await conn.execute(W.update().where(W.c.id == worker_id).values(**values))
-
-
-async def update_returning(conn: AsyncConnection, worker_id: str, **values: Any) -> Row:
-    return (await conn.execute(W.update().where(W.c.id == worker_id).values(**values).returning(*W.c))).one()
 
 
 async def count_for_owner(conn: AsyncConnection, owner_id: int) -> int:
