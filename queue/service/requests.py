@@ -250,28 +250,15 @@ class RequestService:
         conn: Any, user_id: int, style: tuple[str | None, int | None], request_id: str, tax: float, now: dt.datetime
     ) -> None:
         """The horde tax, and the style tax that goes to the owner of someone else's style."""
-        await ledger.append(
-            conn,
-            user_id=user_id,
-            amount_milli=-kudos_rules.to_milli(tax),
-            kind=kudos_rules.EntryKind.REQUEST_TAX,
-            request_id=request_id,
-            now=now,
-        )
+        entries = [ledger.Entry(user_id, -kudos_rules.to_milli(tax), kudos_rules.EntryKind.REQUEST_TAX, request_id)]
         style_id, style_owner = style
-        if style_id is None or style_owner is None:
-            return
-        await style_store.count_use(conn, style_id)
-        if style_owner != user_id:
-            await ledger.append(
-                conn,
-                user_id=style_owner,
-                amount_milli=kudos_rules.to_milli(kudos_rules.STYLE_TAX),
-                kind=kudos_rules.EntryKind.STYLE_REWARD,
-                request_id=request_id,
-                counterparty_id=user_id,
-                now=now,
-            )
+        if style_id is not None and style_owner is not None:
+            await style_store.count_use(conn, style_id)
+            if style_owner != user_id:
+                reward = kudos_rules.to_milli(kudos_rules.STYLE_TAX)
+                style_kind = kudos_rules.EntryKind.STYLE_REWARD
+                entries.append(ledger.Entry(style_owner, reward, style_kind, request_id, counterparty_id=user_id))
+        await ledger.append_all(conn, entries, now=now)
 
     def _row(
         self,

@@ -359,6 +359,7 @@ class WorkerService:
             req.kind, req.params, self.ctx.settings.job_ttl_min_seconds, self.ctx.settings.text_job_ttl_seconds
         )
         model = matching.choose_model(profile, self._needs_of(entry, req))
+        expires = now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds)
         claimed = await job_store.claim(
             conn,
             request_id=req.id,
@@ -367,12 +368,10 @@ class WorkerService:
             model=model,
             now=now,
             deadline=now + dt.timedelta(seconds=ttl),
+            expires_at=max(expires, req.expires_at),
         )
         if not claimed:
             return None
-        await queue_store.take(conn, req.id, len(claimed))
-        expires = now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds)
-        await request_store.touch(conn, req.id, now, max(expires, req.expires_at))
         return dto.PoppedJob(
             ids=tuple(row[0] for row in claimed),
             request_id=req.id,
@@ -421,10 +420,10 @@ class WorkerService:
             await self.ctx.results.save(self.result_key(ask.job_id), ask.image)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
-            job = await job_store.by_id(conn, ask.job_id)
-            if job is None:
+            found = await job_store.with_worker_and_request(conn, ask.job_id)
+            if found is None:
                 raise errors.InvalidJobIdError
-            worker = await worker_store.by_id(conn, job.worker_id) if job.worker_id else None
+            job, worker, req = found
             if worker is not None and worker.owner_id != actor.user_id:
                 if job.attempts > 1:  # it timed out on this user's worker and went to another one
                     raise errors.AbortedGenError
@@ -433,7 +432,6 @@ class WorkerService:
                 return dto.SubmitResult(reward=kudos_rules.from_milli(job.reward_milli), duplicate=True)
             if job.state != JobState.PROCESSING.value or worker is None:
                 raise errors.AbortedGenError
-            req = await request_store.by_id(conn, job.request_id)
             if ask.state is ResultState.FAULTED:
                 await self._fault(conn, job, req, worker, now)
                 return dto.SubmitResult(reward=0.0)
@@ -480,29 +478,20 @@ class WorkerService:
         )
         if not done:  # pragma: no cover - guarded by the row read in the same write transaction
             raise errors.AbortedGenError
-        await ledger.append(
-            conn,
-            user_id=worker.owner_id,
-            amount_milli=reward_milli,
-            kind=kudos_rules.EntryKind.WORKER_REWARD,
-            request_id=req.id,
-            job_id=job.id,
-            now=now,
-        )
-        await ledger.append(
-            conn,
-            user_id=req.user_id,
-            amount_milli=-charge_milli,
-            kind=kudos_rules.EntryKind.REQUEST_CHARGE,
-            request_id=req.id,
-            job_id=job.id,
-            now=now,
-        )
         busy = max(0.0, (now - job.popped_at).total_seconds()) if job.popped_at else 0.0
         await worker_store.count_done(conn, worker.id, earned_milli=reward_milli, things=things, busy=busy)
-        await request_store.add_charge(conn, req.id, charge_milli)
+        await request_store.charge_and_settle(conn, req.id, charge_milli, now)
         await sharedkeys.spend(conn, req.shared_key_id, charge_milli)
-        await request_store.settle_if_finished(conn, req.id, now)
+        # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held
+        # for as short a time as possible before the COMMIT
+        await ledger.append_all(
+            conn,
+            [
+                ledger.Entry(worker.owner_id, reward_milli, kudos_rules.EntryKind.WORKER_REWARD, req.id, job.id),
+                ledger.Entry(req.user_id, -charge_milli, kudos_rules.EntryKind.REQUEST_CHARGE, req.id, job.id),
+            ],
+            now=now,
+        )
         logger.info("job_finished", extra={"action": "job_finished", "job_id": job.id, "worker_id": worker.id})
         return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))
 

@@ -23,18 +23,41 @@ _CLAIM_SET = (
     f"SET state = '{JobState.PROCESSING.value}', worker_id = $3, model = $4, popped_at = $5, deadline = $6,"
     " attempts = attempts + 1"
 )
-_CLAIM = driver.Sql(
-    # PostgreSQL: the locking pick runs once (MATERIALIZED; inlined, it ignored its LIMIT), skipping rows a
-    # concurrent pop holds. SQLite has one writer, so a plain subquery is exact there.
-    "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE request_id = $1"
-    f" AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2 FOR UPDATE SKIP LOCKED)"
-    f" UPDATE jobs {_CLAIM_SET} FROM picked WHERE jobs.id = picked.id AND jobs.state IN ({_FROM_QUEUED})"
-    " RETURNING jobs.id, jobs.position, jobs.seed",
-    sqlite=f"UPDATE jobs {_CLAIM_SET} WHERE id IN (SELECT id FROM jobs WHERE request_id = $1"
-    f" AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2) AND +state IN ({_FROM_QUEUED})"
-    " RETURNING id, position, seed",  # +state: look the rows up by id, not by scanning every queued job
+_PICK = f"SELECT id FROM jobs WHERE request_id = $1 AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2"
+CLAIM = driver.Sql(
+    # PostgreSQL, one round trip: the locking pick runs once (MATERIALIZED; inlined, it ignored its LIMIT) and
+    # skips rows a concurrent pop holds; the request's queue entries shrink by the jobs claimed (or go), and the
+    # request is touched. Data-modifying CTEs all run, whatever the final SELECT reads.
+    f"WITH picked AS MATERIALIZED ({_PICK} FOR UPDATE SKIP LOCKED),"
+    f" claimed AS (UPDATE jobs {_CLAIM_SET} FROM picked WHERE jobs.id = picked.id AND jobs.state IN ({_FROM_QUEUED})"
+    " RETURNING jobs.id, jobs.position, jobs.seed),"
+    " n AS (SELECT count(*) AS taken FROM claimed),"
+    " gone AS (DELETE FROM queue_entries q USING n WHERE q.request_id = $1 AND n.taken > 0 AND q.queued <= n.taken),"
+    " fewer AS (UPDATE queue_entries q SET queued = q.queued - n.taken FROM n"
+    " WHERE q.request_id = $1 AND n.taken > 0 AND q.queued > n.taken),"
+    " touched AS (UPDATE generation_requests r SET updated_at = $5, expires_at = $7 FROM n"
+    " WHERE r.id = $1 AND n.taken > 0)"
+    " SELECT id, position, seed FROM claimed",
+    # SQLite has one writer, so a plain subquery is exact; the queue and the request follow in two statements
+    # (``claim``). +state: look the rows up by id, not by scanning every queued job.
+    sqlite=f"UPDATE jobs {_CLAIM_SET} WHERE id IN ({_PICK}) AND +state IN ({_FROM_QUEUED}) RETURNING id, position, seed",
 )
+_DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2")
+_TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
+_TOUCH = driver.Sql("UPDATE generation_requests SET updated_at = $2, expires_at = $3 WHERE id = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
+_WORKER = driver.RowReader(tables.workers)
+_REQUEST = driver.RowReader(tables.generation_requests)
+
+
+def _prefixed(reader: driver.RowReader, alias: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in reader.names)
+
+
+_WITH_WORKER_AND_REQUEST = driver.Sql(
+    f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(_WORKER, 'w')}, {_prefixed(_REQUEST, 'r')} FROM jobs j"
+    " LEFT JOIN workers w ON w.id = j.worker_id JOIN generation_requests r ON r.id = j.request_id WHERE j.id = $1"
+)
 _FINISH = driver.Sql(
     f"UPDATE jobs SET state = '{JobState.DONE.value}', finished_at = $3, result_state = $4, result_key = $5,"
     " result_text = $6, gen_metadata = $7, seed = $8, reward_milli = $9, charge_milli = $10"
@@ -51,17 +74,37 @@ async def claim(
     model: str,
     now: dt.datetime,
     deadline: dt.datetime,
+    expires_at: dt.datetime,
 ) -> list[Any]:
-    """Hand up to ``count`` queued jobs of one request to a worker. Jobs locked by a concurrent pop are skipped
-    (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one worker.
-    Returns (id, position, seed) rows in position order."""
+    """Hand up to ``count`` queued jobs of one request to a worker; the request's queue entries count them out
+    (and go when none is left), and the request's expiry moves to ``expires_at``. Jobs locked by a concurrent pop
+    are skipped (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one
+    worker. Returns (id, position, seed) rows in position order; none if another pop took them all."""
     raw = await driver.raw(conn)
-    rows = await raw.fetch(_CLAIM, request_id, count, worker_id, model, raw.time(now), raw.time(deadline))
+    at = raw.time(now)
+    expires = raw.time(expires_at)
+    args = (request_id, count, worker_id, model, at, raw.time(deadline))
+    rows = await raw.fetch(CLAIM, *args) if raw.is_sqlite else await raw.fetch(CLAIM, *args, expires)
+    if rows and raw.is_sqlite:
+        if not await raw.execute(_DROP_TAKEN, request_id, len(rows)):
+            await raw.execute(_TAKE, request_id, len(rows))
+        await raw.execute(_TOUCH, request_id, at, expires)
     return sorted(rows, key=lambda row: row[1])
 
 
 async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, job_id))
+
+
+async def with_worker_and_request(conn: AsyncConnection, job_id: str) -> tuple[Any, Any | None, Any] | None:
+    """A job, the worker holding it (if any) and its request, in one statement (what a submit reads)."""
+    row = await (await driver.raw(conn)).fetchrow(_WITH_WORKER_AND_REQUEST, job_id)
+    if row is None:
+        return None
+    values = tuple(row)
+    a, b = len(ROW.names), len(ROW.names) + len(_WORKER.names)
+    worker = _WORKER(values[a:b]) if values[a] is not None else None
+    return ROW(values[:a]), worker, _REQUEST(values[b:])
 
 
 async def finish(

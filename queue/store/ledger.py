@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,12 +15,82 @@ from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.store import driver, tables
 
-_INSERT = driver.Sql(
-    "INSERT INTO kudos_ledger (user_id, amount_milli, kind, request_id, job_id, counterparty_id, memo, created_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-)
+_COLUMNS = "user_id, amount_milli, kind, request_id, job_id, counterparty_id, memo, created_at"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One movement of kudos to (positive) or from (negative) a user."""
+
+    user_id: int
+    amount_milli: int
+    kind: kudos_rules.EntryKind
+    request_id: str | None = None
+    job_id: str | None = None
+    counterparty_id: int | None = None
+    memo: str | None = None
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_sql(rows: int) -> driver.Sql:
+    values = ", ".join("(" + ", ".join(f"${8 * r + c}" for c in range(1, 9)) + ")" for r in range(rows))
+    return driver.Sql(f"INSERT INTO kudos_ledger ({_COLUMNS}) VALUES {values}")
+
+
 _MOVE = driver.Sql("UPDATE users SET kudos_milli = kudos_milli + $2 WHERE id = $1 RETURNING kudos_milli, kind")
+
+
 _SET = driver.Sql("UPDATE users SET kudos_milli = $2 WHERE id = $1")
+
+
+async def append_all(conn: AsyncConnection, entries: Sequence[Entry], *, now: dt.datetime) -> dict[int, int]:
+    """Append entries, then move the balances (one statement for the entries, one per user), then lift any
+    balance below its account's floor back to it, recorded as a floor adjustment. Returns the new balances.
+
+    The anonymous user sits on its floor for good: a charge to it is forgiven in the same breath, so its row is
+    never updated (no hot spot, unlike upstream).
+    """
+    raw = await driver.raw(conn)
+    rows = list(entries)
+    moves: dict[int, int] = {}
+    balances: dict[int, int] = {}
+    for entry in entries:
+        if entry.user_id == ANONYMOUS_USER_ID and entry.amount_milli <= 0:
+            balances[entry.user_id] = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind.ANONYMOUS))
+            if entry.amount_milli:
+                rows.append(_floor_adjustment(entry, -entry.amount_milli))
+        else:
+            moves[entry.user_id] = moves.get(entry.user_id, 0) + entry.amount_milli
+    at = raw.time(now)
+    await _insert(raw, rows, at)
+    lifts: list[Entry] = []
+    # one user at a time, in id order: a statement moving several would lock their rows in the order the plan
+    # happens to visit them, and two such transactions can deadlock on PostgreSQL
+    for user_id, amount in sorted(moves.items()):
+        balance, account_kind = await raw.one(_MOVE, user_id, amount)
+        floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(account_kind)))
+        balances[user_id] = max(floor, int(balance))
+        if balance < floor:
+            last = next(e for e in reversed(entries) if e.user_id == user_id)
+            lifts.append(_floor_adjustment(last, floor - balance))
+    if lifts:
+        await _insert(raw, lifts, at)
+        for lift in lifts:
+            await raw.execute(_SET, lift.user_id, balances[lift.user_id])
+    return balances
+
+
+async def _insert(raw: driver.Raw, rows: Sequence[Entry], at: Any) -> None:
+    values = (
+        v
+        for e in rows
+        for v in (e.user_id, e.amount_milli, e.kind.value, e.request_id, e.job_id, e.counterparty_id, e.memo, at)
+    )
+    await raw.execute(_insert_sql(len(rows)), *values)
+
+
+def _floor_adjustment(entry: Entry, amount_milli: int) -> Entry:
+    return dataclasses.replace(entry, amount_milli=amount_milli, kind=kudos_rules.EntryKind.FLOOR_ADJUSTMENT)
 
 
 async def append(
@@ -31,30 +105,9 @@ async def append(
     counterparty_id: int | None = None,
     memo: str | None = None,
 ) -> int:
-    """Append one entry, move the balance, and lift it back to the account's floor. Returns the new balance.
-
-    The anonymous user sits on its floor for good: a charge to it is forgiven in the same breath, so its row is
-    never updated (no hot spot, unlike upstream).
-    """
-    raw = await driver.raw(conn)
-    at = raw.time(now)
-    await raw.execute(_INSERT, user_id, amount_milli, kind.value, request_id, job_id, counterparty_id, memo, at)
-    if user_id == ANONYMOUS_USER_ID and amount_milli <= 0:
-        if amount_milli:
-            floor_kind = kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value
-            await raw.execute(
-                _INSERT, user_id, -amount_milli, floor_kind, request_id, job_id, counterparty_id, memo, at
-            )
-        return kudos_rules.to_milli(kudos_rules.floor_for(AccountKind.ANONYMOUS))
-    balance, account_kind = await raw.one(_MOVE, user_id, amount_milli)
-    floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(account_kind)))
-    if balance >= floor:
-        return int(balance)
-    lift = floor - balance
-    floor_kind = kudos_rules.EntryKind.FLOOR_ADJUSTMENT.value
-    await raw.execute(_INSERT, user_id, lift, floor_kind, request_id, job_id, counterparty_id, memo, at)
-    await raw.execute(_SET, user_id, floor)
-    return floor
+    """One entry (see ``append_all``). Returns the user's new balance."""
+    entry = Entry(user_id, amount_milli, kind, request_id, job_id, counterparty_id, memo)
+    return (await append_all(conn, [entry], now=now))[user_id]
 
 
 async def history(

@@ -90,18 +90,6 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
     await conn.execute(statement, rows)
 
 
-_DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2")
-_TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
-
-
-async def take(conn: AsyncConnection, request_id: str, count: int) -> None:
-    """``count`` jobs of a request left the queue; its rows go when none is left (one statement either way, as
-    long as the request is not split between several pops)."""
-    raw = await driver.raw(conn)
-    if not await raw.execute(_DROP_TAKEN, request_id, count):
-        await raw.execute(_TAKE, request_id, count)
-
-
 async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:
     ids = list(request_ids)
     if ids:

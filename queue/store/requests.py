@@ -26,13 +26,14 @@ ROW = driver.RowReader(R)
 JOB = driver.RowReader(J)
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM generation_requests WHERE id = $1")
 _JOBS_OF = driver.Sql(f"SELECT {JOB.columns} FROM jobs WHERE request_id = $1 ORDER BY position")
-_TOUCH = driver.Sql("UPDATE generation_requests SET updated_at = $2, expires_at = $3 WHERE id = $1")
-_ADD_CHARGE = driver.Sql("UPDATE generation_requests SET charged_milli = charged_milli + $2 WHERE id = $1")
 _FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES, key=lambda s: s.value))
-_SETTLE = driver.Sql(
-    f"UPDATE generation_requests SET state = '{RequestState.DONE.value}', updated_at = $2"
-    f" WHERE id = $1 AND state = '{RequestState.WAITING.value}'"
+_SETTLED = (
+    f"state = '{RequestState.WAITING.value}'"
     f" AND NOT EXISTS (SELECT 1 FROM jobs WHERE request_id = $1 AND state NOT IN ({_FINAL}))"
+)
+_CHARGE_AND_SETTLE = driver.Sql(
+    "UPDATE generation_requests SET charged_milli = charged_milli + $2, updated_at = $3,"
+    f" state = CASE WHEN {_SETTLED} THEN '{RequestState.DONE.value}' ELSE state END WHERE id = $1"
 )
 
 
@@ -40,8 +41,11 @@ async def by_id(conn: AsyncConnection, request_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, request_id))
 
 
-async def add_charge(conn: AsyncConnection, request_id: str, charge_milli: int) -> None:
-    await (await driver.raw(conn)).execute(_ADD_CHARGE, request_id, charge_milli)
+async def charge_and_settle(conn: AsyncConnection, request_id: str, charge_milli: int, now: dt.datetime) -> None:
+    """A job of the request finished: add its charge, and mark a waiting request done once none of its jobs is
+    left queued or processing (one statement)."""
+    raw = await driver.raw(conn)
+    await raw.execute(_CHARGE_AND_SETTLE, request_id, charge_milli, raw.time(now))
 
 
 async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
@@ -86,17 +90,6 @@ async def reserved_milli(conn: AsyncConnection, user_id: int) -> int:
 
 async def set_state(conn: AsyncConnection, request_id: str, state: RequestState, now: dt.datetime) -> None:
     await conn.execute(R.update().where(R.c.id == request_id).values(state=state.value, updated_at=now))
-
-
-async def settle_if_finished(conn: AsyncConnection, request_id: str, now: dt.datetime) -> bool:
-    """Mark a waiting request done once none of its jobs is left queued or processing (one statement)."""
-    raw = await driver.raw(conn)
-    return bool(await raw.execute(_SETTLE, request_id, raw.time(now)))
-
-
-async def touch(conn: AsyncConnection, request_id: str, now: dt.datetime, expires_at: dt.datetime) -> None:
-    raw = await driver.raw(conn)
-    await raw.execute(_TOUCH, request_id, raw.time(now), raw.time(expires_at))
 
 
 async def expired(

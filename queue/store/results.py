@@ -10,7 +10,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from horde.queue import clock
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 from horde.queue.store.engine import Database
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -59,6 +59,13 @@ class FolderResultStore:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
 
+_UPSERT = driver.Sql(
+    "INSERT INTO blobs (key, content_type, data, created_at) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (key) DO UPDATE SET content_type = excluded.content_type, data = excluded.data,"
+    " created_at = excluded.created_at"
+)
+
+
 class DatabaseResultStore:
     """Blobs in the shared database, so every node behind a load balancer can serve every result."""
 
@@ -67,10 +74,8 @@ class DatabaseResultStore:
 
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
         async with self.db.write() as conn:
-            await conn.execute(tables.blobs.delete().where(tables.blobs.c.key == check_key(key)))
-            await conn.execute(
-                tables.blobs.insert().values(key=key, content_type=content_type, data=data, created_at=clock.now())
-            )
+            raw = await driver.raw(conn)
+            await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
 
     async def load(self, key: str) -> bytes | None:
         async with self.db.read() as conn:
