@@ -111,17 +111,31 @@ class TextParams:
 
 
 def reject_nul_bytes(value: object, path: str = "payload") -> None:
-    """Raise ``NulByteError`` if a NUL byte hides anywhere in a nested payload."""
+    """Raise ``NulByteError`` if a NUL byte hides anywhere in a nested payload (naming where)."""
+    if _has_nul(value):
+        _raise_at(value, path)
+
+
+def _has_nul(value: object) -> bool:
     if isinstance(value, str):
-        if "\x00" in value:
-            raise errors.NulByteError(f"{path} contains a NUL byte.", {path: "contains a NUL byte"})
-    elif isinstance(value, Mapping):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _raise_at(value: object, path: str) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise errors.NulByteError(f"{path} contains a NUL byte.", {path: "contains a NUL byte"})
+    if isinstance(value, Mapping):
         for key, item in value.items():
-            reject_nul_bytes(key, path)
-            reject_nul_bytes(item, f"{path}.{key}")
+            _raise_at(key, path)
+            _raise_at(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            reject_nul_bytes(item, f"{path}[{index}]")
+            _raise_at(item, f"{path}[{index}]")
 
 
 def check_prompt(prompt: str) -> str:

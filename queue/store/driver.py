@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from horde.queue.store import tables
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 
 
 class Sql:
@@ -92,11 +91,12 @@ class SqliteRaw:
         return cursor.rowcount
 
     def time(self, value: dt.datetime | None) -> Any:
+        """SQLAlchemy's storage format for DateTime on SQLite: ``2026-11-25 14:26:57.123456`` in UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value.astimezone(dt.UTC).strftime(_SQLITE_TIME)
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class PgRaw:
