@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 Row = tables.AnyRow
 
@@ -44,16 +44,18 @@ async def insert(
     return int(result.scalar_one())
 
 
-_BY_ID = sa.select(tables.users).where(tables.users.c.id == sa.bindparam("id"))
-_BY_KEY_HASH = sa.select(tables.users).where(tables.users.c.api_key_hash == sa.bindparam("key_hash"))
+ROW = driver.RowReader(tables.users)
+_BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE id = $1")
+_BY_KEY_HASH = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE api_key_hash = $1")
 
 
-async def by_id(conn: AsyncConnection, user_id: int) -> Row | None:
-    return (await conn.execute(_BY_ID, {"id": user_id})).one_or_none()
+async def by_id(conn: AsyncConnection, user_id: int) -> Any | None:
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, user_id))
 
 
-async def by_key_hash(conn: AsyncConnection, key_hash: str) -> Row | None:
-    return (await conn.execute(_BY_KEY_HASH, {"key_hash": key_hash})).one_or_none()
+async def by_key_hash(conn: AsyncConnection, key_hash: str) -> Any | None:
+    """The user holding an API key (every authenticated API call asks: a hot path)."""
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_KEY_HASH, key_hash))
 
 
 async def by_external_id(conn: AsyncConnection, external_id: str) -> Row | None:
