@@ -144,10 +144,10 @@ async def candidates(
     return [ENTRY(row) for row in rows]
 
 
-_MINE = driver.Sql("SELECT model, rank, kind FROM queue_entries WHERE request_id = $1")
-_AHEAD = driver.Sql(
-    "SELECT count(*), coalesce(sum(things * queued), 0.0) FROM queue_entries"
-    " WHERE kind = $1 AND model = $2 AND rank > $3"
+_POSITION = driver.Sql(
+    "SELECT count(a.request_id), coalesce(sum(a.things * a.queued), 0.0) FROM queue_entries m"
+    " LEFT JOIN queue_entries a ON a.kind = m.kind AND a.model = m.model AND a.rank > m.rank"
+    " WHERE m.request_id = $1 GROUP BY m.model ORDER BY 1 LIMIT 1"
 )
 
 
@@ -155,15 +155,10 @@ async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
     """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone.
 
     Counting runs over the index range ahead of the request in its own model's queue: honest (it counts only
-    requests a worker of that model could take, unlike upstream's global position) and cheap.
+    requests a worker of that model could take, unlike upstream's global position) and cheap. One statement.
     """
-    raw = await driver.raw(conn)
-    best: tuple[int, float] | None = None
-    for model, rank, kind in await raw.fetch(_MINE, request_id):
-        ahead = await raw.one(_AHEAD, kind, model, rank)
-        if best is None or ahead[0] < best[0]:
-            best = (int(ahead[0]), float(ahead[1]))
-    return best or (0, 0.0)
+    row = await (await driver.raw(conn)).fetchrow(_POSITION, request_id)
+    return (int(row[0]), float(row[1])) if row is not None else (0, 0.0)
 
 
 async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[int, float]]:
