@@ -416,7 +416,7 @@ class WorkerService:
             uuid.UUID(ask.job_id)
         except ValueError as exc:
             raise errors.InvalidJobIdError from exc
-        if ask.image is not None:
+        if ask.image is not None and not self.ctx.results.transactional:  # a file: saved before, on its own
             await self.ctx.results.save(self.result_key(ask.job_id), ask.image)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
@@ -441,6 +441,8 @@ class WorkerService:
         self, conn: Any, ask: SubmitAsk, job: Any, req: Any, worker: Any, now: dt.datetime
     ) -> dto.SubmitResult:
         censored = ask.state in (ResultState.CENSORED, ResultState.CSAM)
+        if ask.image is not None and self.ctx.results.transactional:  # in the database: with the job, atomically
+            await self.ctx.results.save_in(conn, self.result_key(job.id), ask.image)
         if req.kind == GenerationKind.IMAGE.value:
             if ask.image is None and await self.ctx.results.load(self.result_key(job.id)) is None:
                 raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -23,13 +23,19 @@ def check_key(key: str) -> str:
 
 
 class ResultStore(Protocol):
+    #: saved in the database: ``save_in`` joins the caller's write transaction (a file store saves on its own)
+    transactional: bool
+
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
+    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
     async def load(self, key: str) -> bytes | None: ...
     async def delete(self, key: str) -> None: ...
 
 
 class FolderResultStore:
     """Files under ``<data dir>/results``; writes go to a temporary name first, then are renamed."""
+
+    transactional = False
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -47,6 +53,9 @@ class FolderResultStore:
             tmp.replace(path)
 
         await asyncio.to_thread(write)
+
+    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
+        await self.save(key, data, content_type)
 
     async def load(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -72,10 +81,15 @@ class DatabaseResultStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    transactional = True
+
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
         async with self.db.write() as conn:
-            raw = await driver.raw(conn)
-            await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
+            await self.save_in(conn, key, data, content_type)
+
+    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
+        raw = await driver.raw(conn)
+        await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
 
     async def load(self, key: str) -> bytes | None:
         async with self.db.read() as conn:
