@@ -17,8 +17,7 @@ async def health(request: Request) -> Response:
 def all_routes() -> list[BaseRoute]:
     return [
         Route("/healthz", health, name="health"),
-        # the web UI first: unnamed API routes take their handler's name ("models", "workers"), and url_for
-        # returns the first route of a name, so page names must win; no page path overlaps /api/
-        *pages.routes(),  # the web UI (horde.webapp.pages)
-        *api_routes(),  # the REST API v2 (horde.webapp.api)
+        # the API first, the busiest; its mount is named "api", so url_for("models") still finds the page
+        *api_routes(),  # the REST API v2 (horde.webapp.api), mounted at /api
+        *pages.routes(),  # the web UI (horde.webapp.pages); no page path overlaps /api/
     ]

@@ -47,6 +47,7 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -163,6 +164,9 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(self.exempt_prefixes):  # the API: no cookie, no CSRF, only ``nosniff``
+            await self.app(scope, receive, _with_nosniff(send))
+            return
         request = Request(scope)
         secret: bytes = request.app.state.service.ctx.secret
         token = _read_csrf_cookie(secret, request.cookies.get(CSRF_COOKIE))
@@ -176,20 +180,18 @@ class SecurityMiddleware:
                 secure=_is_secure(request),
             )
         scope.setdefault("state", {})["csrf_token"] = token
-        exempt = scope["path"].startswith(self.exempt_prefixes)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
-                    if name not in headers and not exempt:
+                    if name not in headers:
                         headers[name] = value
-                headers.setdefault("x-content-type-options", "nosniff")
-                if new_cookie is not None and not exempt:
+                if new_cookie is not None:
                     headers.append("set-cookie", new_cookie)
             await send(message)
 
-        if exempt or request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS:
             await self.app(scope, receive, send_with_headers)
             return
         sent = request.headers.get(CSRF_HEADER)
@@ -201,6 +203,19 @@ class SecurityMiddleware:
             await _reject(scope, receive, send_with_headers)
             return
         await self.app(scope, _replay(body, receive) if body else receive, send_with_headers)
+
+
+def _with_nosniff(send: Send) -> Send:
+    """``send``, adding ``X-Content-Type-Options: nosniff`` to a response that lacks it."""
+
+    async def send_nosniff(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            if all(name != NOSNIFF[0] for name, _ in headers):
+                message["headers"] = [*headers, NOSNIFF]
+        await send(message)
+
+    return send_nosniff
 
 
 async def _token_from_form(scope: Scope, receive: Receive) -> tuple[str | None, list[Message]]:

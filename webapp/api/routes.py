@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from horde.webapp.api import http, schemas as s, style_schemas as ss, swagger
 from horde.webapp.api.v2 import generate, moderation, status, styles, text, users, workers
@@ -137,7 +137,8 @@ def endpoints() -> list[E]:
 
 
 def _starlette_path(endpoint: E) -> str:
-    path = "/api" + endpoint.path
+    """The route's path inside the ``/api`` mount."""
+    path = endpoint.path
     for name, kind in endpoint.path_types.items():
         if kind == "integer":
             path = path.replace("{" + name + "}", "{" + name + ":int}")
@@ -155,6 +156,8 @@ def _dispatch(by_method: dict[str, http.Handler]) -> http.Handler:
 
 
 def api_routes() -> list[BaseRoute]:
+    """One mount at ``/api`` (named ``api``, so its route names never shadow the pages'): a request to the API is
+    matched against the API's routes only, and a page request skips them all with one test."""
     listed = endpoints()
     grouped: dict[str, dict[str, http.Handler]] = {}
     for endpoint in listed:
@@ -164,10 +167,10 @@ def api_routes() -> list[BaseRoute]:
     ]
     every = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     routes += [
-        Route("/api/v2/r2/upload/{id}", generate.upload, methods=["PUT"], name="api-r2-upload"),
-        Route("/api/v2/r2/download/{id}", generate.download, methods=["GET"], name="api-r2-download"),
-        Route("/api/swagger.json", swagger.swagger_json(listed), methods=["GET"], name="api-swagger"),
-        Route("/api/", swagger.browse_page(listed), methods=["GET"], name="api-browse"),
-        Route("/api/{rest:path}", swagger.not_found, methods=every, name="api-not-found"),
+        Route("/v2/r2/upload/{id}", generate.upload, methods=["PUT"], name="api-r2-upload"),
+        Route("/v2/r2/download/{id}", generate.download, methods=["GET"], name="api-r2-download"),
+        Route("/swagger.json", swagger.swagger_json(listed), methods=["GET"], name="api-swagger"),
+        Route("/", swagger.browse_page(listed), methods=["GET"], name="api-browse"),
+        Route("/{rest:path}", swagger.not_found, methods=every, name="api-not-found"),
     ]
-    return routes
+    return [Mount("/api", routes=routes, name="api")]

@@ -30,9 +30,13 @@ def decode_base64(value: str, field: str) -> bytes:
         raise errors.ValidationError(f"{field} must be base64 (URLs are not fetched).", {field: "not base64"}) from exc
 
 
+def is_webp(data: bytes) -> bool:
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
 def to_webp(data: bytes) -> bytes:
     """Results go out as webp; bytes that are no image (some test workers upload raw pixels) go out unchanged."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    if is_webp(data):
         return data
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -41,6 +45,11 @@ def to_webp(data: bytes) -> bytes:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError):
         return data
+
+
+async def as_webp(data: bytes) -> bytes:
+    """``to_webp``, on a thread only when there is an image to convert (workers mostly upload webp already)."""
+    return data if is_webp(data) else await asyncio.to_thread(to_webp, data)
 
 
 def priority_ids(usernames: list[str]) -> tuple[int, ...]:
@@ -131,7 +140,7 @@ async def image_generation(request: Request, st: dto.RequestStatus, gen: dto.Gen
         img = signing.signed_url(base_url(request), secret, signing.DOWNLOAD, gen.id, ttl=signing.DOWNLOAD_TTL)
     else:
         data = await http.service(request).results.load_job_result(gen.id)
-        img = base64.b64encode(await asyncio.to_thread(to_webp, data)).decode() if data is not None else "N/A"
+        img = base64.b64encode(await as_webp(data)).decode() if data is not None else "N/A"
     return {
         "worker_id": gen.worker_id,
         "worker_name": gen.worker_name,
