@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import json
 import re
 import sqlite3
@@ -167,6 +168,42 @@ def _converter(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
     if isinstance(column.type, sa.Boolean):
         return _from_bool
     return None
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, suffix: str) -> Sql:
+    width = len(columns)
+    values = ", ".join("(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(rows))
+    return Sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}")
+
+
+def _binder(column: sa.Column[Any], raw: Raw) -> Callable[[Any], Any]:
+    if isinstance(column.type, tables.UtcDateTime):
+        return raw.time
+    if isinstance(column.type, sa.JSON):
+        return lambda value: None if value is None else to_json(value)
+    return lambda value: value
+
+
+def _default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    return default.arg if isinstance(default, sa.ColumnDefault) and default.is_scalar else None
+
+
+async def insert(raw: Raw, table: sa.Table, rows: Sequence[dict[str, Any]], *, suffix: str = "") -> None:
+    """INSERT whole rows of ``table`` in one statement, binding values as the driver wants them (JSON as text,
+    SQLite times in SQLAlchemy's format); a column a row leaves out gets its scalar default, as SQLAlchemy does.
+    ``suffix`` follows the VALUES list (an ``ON CONFLICT`` clause)."""
+    names = tuple(dict.fromkeys(name for row in rows for name in row))
+    columns = [table.c[name] for name in names]
+    defaults = [c.name for c in table.c if c.name not in names and _default(c) is not None]
+    all_names = names + tuple(defaults)
+    binders = [_binder(c, raw) for c in columns] + [lambda value: value] * len(defaults)
+    args: list[Any] = []
+    for row in rows:
+        values = [row.get(name) for name in names] + [_default(table.c[name]) for name in defaults]
+        args += [bind(value) for bind, value in zip(binders, values, strict=True)]
+    await raw.execute(_insert_sql(table.name, all_names, len(rows), suffix), *args)
 
 
 class RowReader:

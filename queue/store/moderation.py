@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import tables
+from horde.queue.store import driver, tables
 
 F = tables.prompt_filters
 T = tables.ip_timeouts
@@ -37,9 +37,14 @@ async def delete_filter(conn: AsyncConnection, filter_id: int) -> None:
     await conn.execute(F.delete().where(F.c.id == filter_id))
 
 
-async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> tables.AnyRow | None:
-    query = sa.select(T).where(T.c.ip == ip, T.c.expires_at > now)
-    return (await conn.execute(query)).one_or_none()
+_TIMEOUT = driver.RowReader(T)
+_TIMEOUT_FOR = driver.Sql(f"SELECT {_TIMEOUT.columns} FROM ip_timeouts WHERE ip = $1 AND expires_at > $2")
+
+
+async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> Any | None:
+    """The IP's timeout, if one runs now (every new request asks: a hot path)."""
+    raw = await driver.raw(conn)
+    return _TIMEOUT.one(await raw.fetchrow(_TIMEOUT_FOR, ip, raw.time(now)))
 
 
 async def set_timeout(conn: AsyncConnection, values: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import driver, tables
@@ -64,6 +63,9 @@ def entry_for(req: Mapping[str, Any]) -> EntryValues:
     )
 
 
+_ADD_SUFFIX = " ON CONFLICT (request_id, model) DO UPDATE SET queued = queue_entries.queued + excluded.queued"
+
+
 async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
     """Put ``queued`` more jobs of a request in the index (creating its rows, or adding to them)."""
     rows = [
@@ -83,11 +85,7 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
         }
         for model in (entry.models or [""])
     ]
-    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(Q)
-    statement = insert.on_conflict_do_update(
-        index_elements=[Q.c.request_id, Q.c.model], set_={"queued": Q.c.queued + insert.excluded.queued}
-    )
-    await conn.execute(statement, rows)
+    await driver.insert(await driver.raw(conn), Q, rows, suffix=_ADD_SUFFIX)
 
 
 async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:

@@ -18,8 +18,10 @@ Row = tables.AnyRow
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
-    await conn.execute(R.insert().values(**values))
-    await conn.execute(J.insert(), list(job_rows))
+    """A new request and its jobs (two statements)."""
+    raw = await driver.raw(conn)
+    await driver.insert(raw, R, [values])
+    await driver.insert(raw, J, job_rows)
 
 
 ROW = driver.RowReader(R)
@@ -52,20 +54,24 @@ async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
     return [JOB(row) for row in await (await driver.raw(conn)).fetch(_JOBS_OF, request_id)]
 
 
+_ACTIVE = (
+    "SELECT count(*) FROM jobs j JOIN generation_requests r ON r.id = j.request_id"
+    f" WHERE r.user_id = $1 AND r.state = '{RequestState.WAITING.value}'"
+    f" AND j.state IN ('{JobState.QUEUED.value}', '{JobState.PROCESSING.value}')"
+)
+_ACTIVE_OF_USER = driver.Sql(_ACTIVE)
+_ACTIVE_OF_USER_AT = driver.Sql(_ACTIVE + " AND r.ip = $2")
+
+
 async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | None) -> int:
-    """Jobs queued or processing for the user (for the anonymous user: for this IP only)."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(J.join(R, J.c.request_id == R.c.id))
-        .where(
-            R.c.user_id == user_id,
-            R.c.state == RequestState.WAITING.value,
-            J.c.state.in_([JobState.QUEUED.value, JobState.PROCESSING.value]),
-        )
-    )
-    if ip is not None:
-        query = query.where(R.c.ip == ip)
-    return int(await conn.scalar(query) or 0)
+    """Jobs queued or processing for the user (for the anonymous user: for this IP only). Every new request
+    asks: a hot path."""
+    raw = await driver.raw(conn)
+    if ip is None:
+        row = await raw.one(_ACTIVE_OF_USER, user_id)
+    else:
+        row = await raw.one(_ACTIVE_OF_USER_AT, user_id, ip)
+    return int(row[0])
 
 
 async def pending_for_key_milli(conn: AsyncConnection, key_id: str) -> int:

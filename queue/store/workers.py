@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,8 +114,15 @@ async def delete(conn: AsyncConnection, worker_id: str) -> None:
     await conn.execute(W.delete().where(W.c.id == worker_id))
 
 
+@functools.lru_cache(maxsize=64)
+def _names_sql(count: int) -> driver.Sql:
+    return driver.Sql(f"SELECT id, name FROM workers WHERE id IN ({', '.join(f'${i + 1}' for i in range(count))})")
+
+
 async def names(conn: AsyncConnection, worker_ids: list[str]) -> dict[str, str]:
-    if not worker_ids:
+    """Worker names by id (a status poll with finished jobs asks: a hot path)."""
+    unique = sorted(set(worker_ids))
+    if not unique:
         return {}
-    rows = await conn.execute(sa.select(W.c.id, W.c.name).where(W.c.id.in_(worker_ids)))
-    return {row.id: row.name for row in rows}
+    rows = await (await driver.raw(conn)).fetch(_names_sql(len(unique)), *unique)
+    return {row[0]: row[1] for row in rows}
