@@ -36,6 +36,12 @@ class CoreSettings(BaseSettings):
         5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
     )
     stale_worker_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
+    queue_position_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How old a queue position or ETA may be: each model's queue is read once per this many seconds "
+        "(0: count on every poll).",
+    )
     admin_username: str = Field("admin", description="Name of the admin account created on first start.")
 
     def resolved_database_url(self) -> str:

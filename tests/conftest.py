@@ -102,7 +102,14 @@ def frozen_clock() -> clock_mod.FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> CoreSettings:
-    return CoreSettings(_env_file=None, data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret")
+    # positions counted on every poll, so tests see each change at once (the cache has tests of its own)
+    return CoreSettings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-secret",
+        queue_position_cache_seconds=0,
+    )
 
 
 @pytest.fixture

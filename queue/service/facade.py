@@ -8,6 +8,7 @@ from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.gallery import Gallery
 from horde.queue.service.moderation import Moderation
+from horde.queue.service.positions import QueuePositions
 from horde.queue.service.ratings import RatingService
 from horde.queue.service.requests import RequestService
 from horde.queue.service.results import ResultService
@@ -31,7 +32,8 @@ class HordeService:
         self.moderation = Moderation(ctx)
         self.styles = StyleService(ctx)
         self.sharedkeys = SharedKeyService(ctx)
-        self.requests = RequestService(ctx, self.capacity, self.moderation, self.styles, self.sharedkeys)
+        positions = QueuePositions(ctx.settings.queue_position_cache_seconds)
+        self.requests = RequestService(ctx, self.capacity, self.moderation, self.styles, self.sharedkeys, positions)
         self.workers = WorkerService(ctx, self.capacity)
         self.sweeps = Sweeps(ctx, self.workers)
         self.teams = TeamService(ctx)

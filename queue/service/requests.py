@@ -22,6 +22,7 @@ from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.moderation import Moderation
+from horde.queue.service.positions import QueuePositions
 from horde.queue.service.sharedkeys import SharedKeyService
 from horde.queue.service.styles import StyleService
 from horde.queue.store import (
@@ -103,12 +104,14 @@ class RequestService:
         moderation: Moderation,
         styles: StyleService,
         sharedkeys: SharedKeyService,
+        positions: QueuePositions,
     ) -> None:
         self.ctx = ctx
         self.capacity = capacity
         self.moderation = moderation
         self.styles = styles
         self.sharedkeys = sharedkeys
+        self.positions = positions
 
     async def _styled(self, actor: dto.Actor, kind: GenerationKind, ask: GenerationAsk) -> GenerationAsk:
         """The request as its style (if it names one) makes it."""
@@ -346,7 +349,7 @@ class RequestService:
             if req is None:
                 raise errors.RequestNotFoundError
             jobs = await request_store.jobs_of(conn, request_id)
-            ahead, things_ahead = await queue_store.position(conn, request_id)
+            ahead, things_ahead = await self.positions.position(conn, request_id)
             names = (
                 await worker_store.names(conn, [j.worker_id for j in jobs if j.worker_id]) if with_generations else {}
             )

@@ -153,10 +153,27 @@ async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
     """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone.
 
     Counting runs over the index range ahead of the request in its own model's queue: honest (it counts only
-    requests a worker of that model could take, unlike upstream's global position) and cheap. One statement.
+    requests a worker of that model could take, unlike upstream's global position), one statement, and an
+    index-only scan, but still one index entry per request ahead (``service.positions`` caches whole queues).
     """
     row = await (await driver.raw(conn)).fetchrow(_POSITION, request_id)
     return (int(row[0]), float(row[1])) if row is not None else (0, 0.0)
+
+
+_MINE = driver.Sql("SELECT kind, model, rank FROM queue_entries WHERE request_id = $1")
+_MODEL_QUEUE = driver.Sql(
+    "SELECT rank, things * queued FROM queue_entries WHERE kind = $1 AND model = $2 ORDER BY rank DESC"
+)
+
+
+async def entries_of(conn: AsyncConnection, request_id: str) -> list[tuple[str, str, float]]:
+    """(kind, model, rank) of each queue a waiting request is in; none once it left the queue."""
+    return [(row[0], row[1], row[2]) for row in await (await driver.raw(conn)).fetch(_MINE, request_id)]
+
+
+async def model_queue(conn: AsyncConnection, kind: str, model: str) -> list[tuple[float, float]]:
+    """(rank, work in things) of every entry in one model's queue, best first (an index-only scan)."""
+    return [(row[0], row[1]) for row in await (await driver.raw(conn)).fetch(_MODEL_QUEUE, kind, model)]
 
 
 async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[int, float]]:

@@ -213,7 +213,8 @@ queue_entries = sa.Table(
     sa.Column("trusted_only", sa.Boolean, nullable=False),
     sa.Column("needs", sa.Integer, nullable=False),
     sa.Column("targeted", sa.Boolean, nullable=False),
-    sa.Index("ix_queue_entries_pick", "kind", "model", sa.text("rank DESC"), "request_id"),
+    # things and queued ride along so that queue position is an index-only count (migration 0002)
+    sa.Index("ix_queue_entries_pick", "kind", "model", sa.text("rank DESC"), "request_id", "things", "queued"),
     sa.Index("ix_queue_entries_user", "user_id", "kind", sa.text("rank DESC")),
 )
 

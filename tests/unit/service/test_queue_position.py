@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+
 from horde.queue.service import HordeService
+from horde.queue.service.positions import QueuePositions
+from horde.queue.store import queue as queue_store
 from tests.factories import ask_image, make_user, pop
 
 
@@ -24,3 +31,49 @@ async def test_position_counts_requests_ahead_in_the_shortest_of_its_model_queue
     assert (await service.requests.status(later, only_a.id)).queue_position == 3
     gone = await service.requests.status(later, ahead[0].id)
     assert (gone.waiting, gone.queue_position) == (0, 0)
+
+
+async def test_cached_positions_are_read_once_per_model_and_refreshed_when_old(service: HordeService) -> None:
+    asker = await make_user(service, "asker", kudos=1000)
+    requests = [await ask_image(service, asker, models=("a",)) for _ in range(4)]
+    now = [100.0]
+    cache = QueuePositions(keep_seconds=1.0, timer=lambda: now[0])
+    reads: list[str] = []
+    real = queue_store.model_queue
+
+    async def counted(conn: Any, kind: str, model: str) -> list[tuple[float, float]]:
+        reads.append(model)
+        return await real(conn, kind, model)
+
+    async def positions() -> list[int]:
+        result = []
+        async with service.ctx.db.read() as conn:
+            for r in requests:
+                exact = await queue_store.position(conn, r.id)
+                cached = await cache.position(conn, r.id)
+                result.append(cached[0])
+                assert cached[1] == pytest.approx(exact[1]) or cached[0] != exact[0]
+        return result
+
+    with patch.object(queue_store, "model_queue", counted):
+        assert await positions() == [0, 1, 2, 3]  # as counted exactly
+        assert reads == ["a"]  # one read of the queue served the four polls
+
+        owner = await make_user(service, "owner")
+        await pop(service, owner, models=("a",))
+        assert await positions() == [0, 1, 2, 3]  # under a second old: the picture from before the pop
+        now[0] += 1.5
+        assert await positions() == [0, 0, 1, 2]  # the first left the queue; the others moved up
+        assert reads == ["a", "a"]
+
+
+async def test_a_queue_slow_to_read_is_kept_longer(service: HordeService) -> None:
+    asker = await make_user(service, "asker", kudos=1000)
+    request = await ask_image(service, asker, models=("a",))
+    clock = iter([0.0, 0.5, 2.0, 5.0, 9.0, 12.0, 12.1])  # the read takes 0.5 s: kept 20 × 0.5 = 10 s, not 1 s
+    cache = QueuePositions(keep_seconds=1.0, timer=lambda: next(clock))
+    async with service.ctx.db.read() as conn:
+        with patch.object(queue_store, "model_queue", wraps=queue_store.model_queue) as read:
+            for _ in range(5):  # at 0, 2, 5, 9 and 12 s
+                await cache.position(conn, request.id)
+    assert read.call_count == 2  # at 0.0 (kept until 10.0), then at 12.0
