@@ -5,11 +5,13 @@ Counting the requests ahead of one is a scan of the index range ahead of it, so 
 once (rank and work of every entry, an index-only scan) and kept for ``queue_position_cache_seconds``; a poll
 then costs one primary-key lookup and a binary search. Positions and ETAs are at most that old, as upstream's
 are. A queue so long that reading it takes a while is kept longer (20× its read time), so reading queues never
-takes more than about 5% of the process. With the setting at 0, every poll counts exactly.
+takes more than about 5% of the process. One poll reads an old queue again while the others answer from the old
+picture. With the setting at 0, every poll counts exactly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import dataclasses
 import itertools
@@ -40,6 +42,7 @@ class QueuePositions:
         self.keep_seconds = keep_seconds
         self.timer = timer
         self._queues: dict[tuple[str, str], _Queue] = {}
+        self._reading: dict[tuple[str, str], asyncio.Future[_Queue]] = {}
 
     async def position(self, conn: Any, request_id: str) -> tuple[int, float]:
         """(requests ahead, work ahead in things) in the shortest of the request's model queues; (0, 0) if gone."""
@@ -53,10 +56,30 @@ class QueuePositions:
         return best or (0, 0.0)
 
     async def _queue(self, conn: Any, kind: str, model: str) -> _Queue:
+        """The model's queue: the kept picture while it is fresh. When it is old, one caller reads it again while
+        the others go on with the old picture (or wait for the read, when there is none): a herd of polls
+        arriving as the picture ages must not all read the same queue at once."""
+        key = (kind, model)
         now = self.timer()
-        cached = self._queues.get((kind, model))
+        cached = self._queues.get(key)
         if cached is not None and cached.expires > now:
             return cached
+        reading = self._reading.get(key)
+        if reading is not None:
+            return cached if cached is not None else await asyncio.shield(reading)
+        reading = self._reading[key] = asyncio.get_running_loop().create_future()
+        try:
+            fresh = await self._read(conn, kind, model, now)
+        except BaseException as exc:
+            reading.set_exception(exc)
+            reading.exception()  # retrieved here: callers waiting on it get it too
+            raise
+        finally:
+            del self._reading[key]
+        reading.set_result(fresh)
+        return fresh
+
+    async def _read(self, conn: Any, kind: str, model: str, now: float) -> _Queue:
         entries = await queue_store.model_queue(conn, kind, model)
         took = self.timer() - now
         if len(self._queues) > 10_000:  # models come and go: forget the stale ones now and then

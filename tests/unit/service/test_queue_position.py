@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from unittest.mock import patch
 
@@ -77,3 +78,39 @@ async def test_a_queue_slow_to_read_is_kept_longer(service: HordeService) -> Non
             for _ in range(5):  # at 0, 2, 5, 9 and 12 s
                 await cache.position(conn, request.id)
     assert read.call_count == 2  # at 0.0 (kept until 10.0), then at 12.0
+
+
+async def test_polls_arriving_together_read_an_old_queue_once(service: HordeService) -> None:
+    asker = await make_user(service, "asker", kudos=1000)
+    requests = [await ask_image(service, asker, models=("a",)) for _ in range(3)]
+    now = [0.0]
+    cache = QueuePositions(keep_seconds=1.0, timer=lambda: now[0])
+    reads = 0
+    release = asyncio.Event()
+    real = queue_store.model_queue
+
+    async def slow(conn: Any, kind: str, model: str) -> list[tuple[float, float]]:
+        nonlocal reads
+        reads += 1
+        await release.wait()
+        return await real(conn, kind, model)
+
+    async def poll(request_id: str) -> tuple[int, float]:
+        async with service.ctx.db.read() as conn:
+            return await cache.position(conn, request_id)
+
+    with patch.object(queue_store, "model_queue", slow):
+        first = [asyncio.ensure_future(poll(r.id)) for r in requests]  # no picture yet: they wait for one read
+        await asyncio.sleep(0.01)
+        release.set()
+        assert [p[0] for p in await asyncio.gather(*first)] == [0, 1, 2]
+        assert reads == 1
+
+        now[0] = 5.0  # old now: one poll reads again, the others answer from the old picture meanwhile
+        release.clear()
+        again = [asyncio.ensure_future(poll(r.id)) for r in requests]
+        await asyncio.sleep(0.01)
+        assert sum(task.done() for task in again) == 2
+        release.set()
+        assert [p[0] for p in await asyncio.gather(*again)] == [0, 1, 2]
+        assert reads == 2
