@@ -36,6 +36,14 @@ class CoreSettings(BaseSettings):
         5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
     )
     stale_worker_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
+    database_pool_size: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="PostgreSQL connections each process keeps open, plus a quarter more (at least 5) for bursts; "
+        "SQLite ignores it. Connections beyond the kept ones are opened and closed per use, which shows in latency: "
+        "size it to the requests a process serves at once, within the server's max_connections.",
+    )
     queue_position_cache_seconds: float = Field(
         1.0,
         ge=0,

@@ -109,6 +109,7 @@ def settings(tmp_path: Path, db_url: str) -> CoreSettings:
         database_url=db_url,
         secret_key="test-secret",
         queue_position_cache_seconds=0,
+        database_pool_size=10,  # two test processes stay well inside PostgreSQL's 100 connections
     )
 
 

@@ -51,7 +51,7 @@ class HordeService:
         results: ResultStore | None = None,
     ) -> HordeService:
         """Connect to the configured database (already migrated: ``horde db upgrade``)."""
-        db = Database(settings.resolved_database_url())
+        db = Database(settings.resolved_database_url(), pool_size=settings.database_pool_size)
         secret = keys.load_or_create_secret(
             settings.data_dir, settings.secret_key.get_secret_value() if settings.secret_key else None
         )

@@ -105,7 +105,9 @@ class Database:
         self._write_lock = asyncio.Lock()
         # PostgreSQL: one asyncpg engine. SQLite: two sqlite3 engines whose statements run inline (see above);
         # the aiosqlite engine is kept for tools that want an AsyncEngine (it opens no connection unless used).
-        self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+        # connections beyond the kept ones are opened and closed per use (tens of ms each on PostgreSQL, measured as
+        # the poll tail): keep most, with a few more for bursts
+        self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=max(5, pool_size // 4))
         self.pg_autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self.inline_writer: sa.Engine | None = None
         self.inline_reader: sa.Engine | None = None
