@@ -32,6 +32,10 @@ class ResultStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
 
+#: results up to this size are written on the event loop; larger ones on a thread
+INLINE_WRITE_BYTES = 256 * 1024
+
+
 class FolderResultStore:
     """Files under ``<data dir>/results``; writes go to a temporary name first, then are renamed."""
 
@@ -52,7 +56,10 @@ class FolderResultStore:
             tmp.write_bytes(data)
             tmp.replace(path)
 
-        await asyncio.to_thread(write)
+        if len(data) <= INLINE_WRITE_BYTES:
+            write()  # into the page cache: cheaper than the hand-off to a thread (measured on 2 cores)
+        else:
+            await asyncio.to_thread(write)
 
     async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
         await self.save(key, data, content_type)
