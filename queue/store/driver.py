@@ -209,14 +209,22 @@ async def insert(raw: Raw, table: sa.Table, rows: Sequence[dict[str, Any]], *, s
 class RowReader:
     """Reads the driver rows of ``SELECT <columns>`` into named tuples typed like SQLAlchemy's rows."""
 
-    def __init__(self, table: sa.Table, names: Sequence[str] | None = None) -> None:
+    def __init__(self, table: sa.Table, names: Sequence[str] | None = None, *, booleans: bool = True) -> None:
+        """``booleans=False`` leaves SQLite's 0/1 as they are, for rows read many at a time and only tested for
+        truth (the pop's candidates)."""
         columns = [table.c[name] for name in names] if names is not None else list(table.c)
         self.names = tuple(column.name for column in columns)
         self.columns = ", ".join(self.names)  #: for the SELECT or RETURNING list
         self._tuple: Any = collections.namedtuple(f"{table.name}_row", self.names)  # type: ignore[misc]
-        self._converters = [(i, convert) for i, column in enumerate(columns) if (convert := _converter(column))]
+        self._converters = [
+            (i, convert)
+            for i, column in enumerate(columns)
+            if (convert := _converter(column)) and (booleans or convert is not _from_bool)
+        ]
 
     def __call__(self, row: Any) -> Any:
+        if not self._converters:
+            return self._tuple._make(row)
         values = list(row)
         for i, convert in self._converters:
             values[i] = convert(values[i])

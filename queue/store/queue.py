@@ -109,7 +109,9 @@ _COLUMNS = (
 
 
 ENTRY = driver.RowReader(
-    Q, ["request_id", "model", "rank", "user_id", "pixels", "nsfw", "trusted_only", "needs", "targeted", "queued"]
+    Q,
+    ["request_id", "model", "rank", "user_id", "pixels", "nsfw", "trusted_only", "needs", "targeted", "queued"],
+    booleans=False,  # a pop reads dozens and tests a few: nsfw, trusted_only and targeted stay 0/1 on SQLite
 )
 
 
