@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import JobState, sources_of
-from horde.queue.store import driver, tables
+from horde.queue.store import driver, rows, tables
 
 J = tables.jobs
 Row = tables.AnyRow
 
 
-ROW = driver.RowReader(J)
+ROW = rows.JOB
 _FROM_QUEUED = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.PROCESSING), key=lambda s: s.value))
 _TO_DONE = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.DONE), key=lambda s: s.value))
 _CLAIM_SET = (
@@ -46,8 +46,6 @@ _DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND qu
 _TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
 _TOUCH = driver.Sql("UPDATE generation_requests SET updated_at = $2, expires_at = $3 WHERE id = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
-_WORKER = driver.RowReader(tables.workers)
-_REQUEST = driver.RowReader(tables.generation_requests)
 
 
 def _prefixed(reader: driver.RowReader, alias: str) -> str:
@@ -55,7 +53,7 @@ def _prefixed(reader: driver.RowReader, alias: str) -> str:
 
 
 _WITH_WORKER_AND_REQUEST = driver.Sql(
-    f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(_WORKER, 'w')}, {_prefixed(_REQUEST, 'r')} FROM jobs j"
+    f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(rows.WORKER, 'w')}, {_prefixed(rows.REQUEST, 'r')} FROM jobs j"
     " LEFT JOIN workers w ON w.id = j.worker_id JOIN generation_requests r ON r.id = j.request_id WHERE j.id = $1"
 )
 _FINISH = driver.Sql(
@@ -84,12 +82,12 @@ async def claim(
     at = raw.time(now)
     expires = raw.time(expires_at)
     args = (request_id, count, worker_id, model, at, raw.time(deadline))
-    rows = await raw.fetch(CLAIM, *args) if raw.is_sqlite else await raw.fetch(CLAIM, *args, expires)
-    if rows and raw.is_sqlite:
-        if not await raw.execute(_DROP_TAKEN, request_id, len(rows)):
-            await raw.execute(_TAKE, request_id, len(rows))
+    claimed = await raw.fetch(CLAIM, *args) if raw.is_sqlite else await raw.fetch(CLAIM, *args, expires)
+    if claimed and raw.is_sqlite:
+        if not await raw.execute(_DROP_TAKEN, request_id, len(claimed)):
+            await raw.execute(_TAKE, request_id, len(claimed))
         await raw.execute(_TOUCH, request_id, at, expires)
-    return sorted(rows, key=lambda row: row[1])
+    return sorted(claimed, key=lambda row: row[1])
 
 
 async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
@@ -102,9 +100,9 @@ async def with_worker_and_request(conn: AsyncConnection, job_id: str) -> tuple[A
     if row is None:
         return None
     values = tuple(row)
-    a, b = len(ROW.names), len(ROW.names) + len(_WORKER.names)
-    worker = _WORKER(values[a:b]) if values[a] is not None else None
-    return ROW(values[:a]), worker, _REQUEST(values[b:])
+    a, b = len(ROW.names), len(ROW.names) + len(rows.WORKER.names)
+    worker = rows.WORKER(values[a:b]) if values[a] is not None else None
+    return ROW(values[:a]), worker, rows.REQUEST(values[b:])
 
 
 async def finish(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
-from horde.queue.store import driver, tables
+from horde.queue.store import driver, rows, tables
 
 R = tables.generation_requests
 J = tables.jobs
@@ -24,10 +24,9 @@ async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequen
     await driver.insert(raw, J, job_rows)
 
 
-ROW = driver.RowReader(R)
-JOB = driver.RowReader(J)
+ROW = rows.REQUEST
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM generation_requests WHERE id = $1")
-_JOBS_OF = driver.Sql(f"SELECT {JOB.columns} FROM jobs WHERE request_id = $1 ORDER BY position")
+_JOBS_OF = driver.Sql(f"SELECT {rows.JOB.columns} FROM jobs WHERE request_id = $1 ORDER BY position")
 _FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES, key=lambda s: s.value))
 _SETTLED = (
     f"state = '{RequestState.WAITING.value}'"
@@ -51,7 +50,7 @@ async def charge_and_settle(conn: AsyncConnection, request_id: str, charge_milli
 
 
 async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
-    return [JOB(row) for row in await (await driver.raw(conn)).fetch(_JOBS_OF, request_id)]
+    return [rows.JOB(row) for row in await (await driver.raw(conn)).fetch(_JOBS_OF, request_id)]
 
 
 _ACTIVE = (

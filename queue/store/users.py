@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import driver, tables
+from horde.queue.store import driver, rows, tables
 
 Row = tables.AnyRow
 
@@ -44,7 +44,7 @@ async def insert(
     return int(result.scalar_one())
 
 
-ROW = driver.RowReader(tables.users)
+ROW = rows.USER
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE id = $1")
 _BY_KEY_HASH = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE api_key_hash = $1")
 

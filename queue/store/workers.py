@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from horde.queue.store import driver, tables
+from horde.queue.store import driver, rows, tables
 
 W = tables.workers
 Row = tables.AnyRow
-ROW = driver.RowReader(W)
+ROW = rows.WORKER
 
 _BY_NAME = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE name = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE id = $1")
