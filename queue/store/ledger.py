@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.store import driver, tables
-
-_COLUMNS = "user_id, amount_milli, kind, request_id, job_id, counterparty_id, memo, created_at"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,12 +25,6 @@ class Entry:
     job_id: str | None = None
     counterparty_id: int | None = None
     memo: str | None = None
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_sql(rows: int) -> driver.Sql:
-    values = ", ".join("(" + ", ".join(f"${8 * r + c}" for c in range(1, 9)) + ")" for r in range(rows))
-    return driver.Sql(f"INSERT INTO kudos_ledger ({_COLUMNS}) VALUES {values}")
 
 
 _MOVE = driver.Sql("UPDATE users SET kudos_milli = kudos_milli + $2 WHERE id = $1 RETURNING kudos_milli, kind")
@@ -61,8 +51,7 @@ async def append_all(conn: AsyncConnection, entries: Sequence[Entry], *, now: dt
                 rows.append(_floor_adjustment(entry, -entry.amount_milli))
         else:
             moves[entry.user_id] = moves.get(entry.user_id, 0) + entry.amount_milli
-    at = raw.time(now)
-    await _insert(raw, rows, at)
+    await _insert(raw, rows, now)
     lifts: list[Entry] = []
     # one user at a time, in id order: a statement moving several would lock their rows in the order the plan
     # happens to visit them, and two such transactions can deadlock on PostgreSQL
@@ -74,19 +63,15 @@ async def append_all(conn: AsyncConnection, entries: Sequence[Entry], *, now: dt
             last = next(e for e in reversed(entries) if e.user_id == user_id)
             lifts.append(_floor_adjustment(last, floor - balance))
     if lifts:
-        await _insert(raw, lifts, at)
+        await _insert(raw, lifts, now)
         for lift in lifts:
             await raw.execute(_SET, lift.user_id, balances[lift.user_id])
     return balances
 
 
-async def _insert(raw: driver.Raw, rows: Sequence[Entry], at: Any) -> None:
-    values = (
-        v
-        for e in rows
-        for v in (e.user_id, e.amount_milli, e.kind.value, e.request_id, e.job_id, e.counterparty_id, e.memo, at)
-    )
-    await raw.execute(_insert_sql(len(rows)), *values)
+async def _insert(raw: driver.Raw, entries: Sequence[Entry], now: dt.datetime) -> None:
+    rows = [{**dataclasses.asdict(e), "kind": e.kind.value, "created_at": now} for e in entries]
+    await driver.insert(raw, tables.kudos_ledger, rows)
 
 
 def _floor_adjustment(entry: Entry, amount_milli: int) -> Entry:
