@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 from typing import Any
 
 from horde.queue.service.context import Context
+from horde.queue.service.single_flight import SingleFlight
 from horde.queue.store import queue as queue_store, workers as worker_store
 
 REFRESH_SECONDS = 5.0
@@ -61,32 +61,18 @@ class Capacity:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._snapshot: Snapshot | None = None
-        self._taking: asyncio.Future[Snapshot] | None = None
+        self._flight: SingleFlight[Snapshot] = SingleFlight()
 
     def invalidate(self) -> None:
         self._snapshot = None
 
     async def snapshot(self) -> Snapshot:
-        """The picture, taken again when it is older than ``REFRESH_SECONDS``: by one caller, while the others
-        go on with the old one (or wait for the new one, when there is none), so that a herd of requests arriving
-        as it ages does not take it fifty times over."""
+        """The picture, taken again (by one caller at a time: ``SingleFlight``) when older than
+        ``REFRESH_SECONDS``."""
         now = self.ctx.clock()
         if self._snapshot and (now - self._snapshot.taken_at).total_seconds() < REFRESH_SECONDS:
             return self._snapshot
-        if self._taking is not None:
-            return self._snapshot if self._snapshot is not None else await asyncio.shield(self._taking)
-        taking = self._taking = asyncio.get_running_loop().create_future()
-        try:
-            snap = await self._take(now)
-        except BaseException as exc:
-            taking.set_exception(exc)
-            taking.exception()  # retrieved here: callers waiting on it get it too
-            raise
-        finally:
-            self._taking = None
-        self._snapshot = snap
-        taking.set_result(snap)
-        return snap
+        return await self._flight.read("capacity", self._snapshot, lambda: self._take(now))
 
     async def _take(self, now: dt.datetime) -> Snapshot:
         since = now - dt.timedelta(seconds=self.ctx.settings.stale_worker_seconds)
@@ -106,4 +92,5 @@ class Capacity:
             )
             for row in rows
         ]
-        return Snapshot(taken_at=now, workers=workers, queued=queued)
+        self._snapshot = Snapshot(taken_at=now, workers=workers, queued=queued)
+        return self._snapshot

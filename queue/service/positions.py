@@ -11,7 +11,6 @@ picture. With the setting at 0, every poll counts exactly.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import dataclasses
 import itertools
@@ -19,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from horde.queue.service.single_flight import SingleFlight
 from horde.queue.store import queue as queue_store
 
 KEEP_FACTOR = 20
@@ -42,7 +42,7 @@ class QueuePositions:
         self.keep_seconds = keep_seconds
         self.timer = timer
         self._queues: dict[tuple[str, str], _Queue] = {}
-        self._reading: dict[tuple[str, str], asyncio.Future[_Queue]] = {}
+        self._flight: SingleFlight[_Queue] = SingleFlight()
 
     async def position(self, conn: Any, request_id: str) -> tuple[int, float]:
         """(requests ahead, work ahead in things) in the shortest of the request's model queues; (0, 0) if gone."""
@@ -56,28 +56,14 @@ class QueuePositions:
         return best or (0, 0.0)
 
     async def _queue(self, conn: Any, kind: str, model: str) -> _Queue:
-        """The model's queue: the kept picture while it is fresh. When it is old, one caller reads it again while
-        the others go on with the old picture (or wait for the read, when there is none): a herd of polls
-        arriving as the picture ages must not all read the same queue at once."""
+        """The model's queue: the kept picture while it is fresh, else read again (by one caller at a time:
+        ``SingleFlight``)."""
         key = (kind, model)
         now = self.timer()
         cached = self._queues.get(key)
         if cached is not None and cached.expires > now:
             return cached
-        reading = self._reading.get(key)
-        if reading is not None:
-            return cached if cached is not None else await asyncio.shield(reading)
-        reading = self._reading[key] = asyncio.get_running_loop().create_future()
-        try:
-            fresh = await self._read(conn, kind, model, now)
-        except BaseException as exc:
-            reading.set_exception(exc)
-            reading.exception()  # retrieved here: callers waiting on it get it too
-            raise
-        finally:
-            del self._reading[key]
-        reading.set_result(fresh)
-        return fresh
+        return await self._flight.read(key, cached, lambda: self._read(conn, kind, model, now))
 
     async def _read(self, conn: Any, kind: str, model: str, now: float) -> _Queue:
         entries = await queue_store.model_queue(conn, kind, model)
