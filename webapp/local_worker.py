@@ -45,12 +45,17 @@ async def _ensure_key(settings: WebSettings) -> str:
     return created.api_key
 
 
+TINY_MAX_PIXELS = 64 * 64
+
+
 def start(settings: WebSettings, model: str, url: str) -> subprocess.Popen[bytes]:
     """Start the worker process; it retries until the server answers."""
     key = asyncio.run(_ensure_key(settings))
     command = [sys.executable, "-m", "horde.worker", "--url", url, "--model", model, "--name", f"local-{model}"]
     if model == "tiny":
-        command += ["--text-model", "tiny"]
+        # random weights on a CPU: 64×64 takes a fraction of a second a step, 512×512 minutes (measured: 390 s), so
+        # the demo takes only what it can show at once; bigger asks are told no worker serves that size
+        command += ["--text-model", "tiny", "--max-pixels", str(TINY_MAX_PIXELS)]
     env = {**os.environ, "HORDE_WORKER_API_KEY": key, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
