@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Sequence
 
 from horde.queue.domain import params as params_mod
 from horde.queue.domain.roles import AccountKind
@@ -94,7 +95,7 @@ def image_worker_reward(base_cost: float, model: str) -> float:
 
 def image_charge(
     reward: float,
-    p: params_mod.ImageParams,
+    post_processing: Sequence[str],
     *,
     has_source: bool,
     slow_workers: bool,
@@ -106,7 +107,7 @@ def image_charge(
     if not censored:
         if has_source:
             cost *= SOURCE_IMAGE_BURN
-        for name in p.post_processing:
+        for name in post_processing:
             cost *= 1.05 if name in params_mod.UPSCALERS else 1.0
     cost += HORDE_TAX
     if not slow_workers:
@@ -124,7 +125,7 @@ def image_estimate(
     model = models[0] if models else ""
     per_image = image_charge(
         image_worker_reward(base, model),
-        p,
+        p.post_processing,
         has_source=has_source,
         slow_workers=slow_workers,
         worker_blacklist=worker_blacklist,

@@ -6,8 +6,9 @@ from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.dto import Actor
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.facade import HordeService
+from horde.queue.service.pops import PopAsk
+from horde.queue.service.submits import SubmitAsk
 from horde.queue.service.users import SYSTEM
-from horde.queue.service.workers import PopAsk, SubmitAsk
 
 __all__ = [
     "SYSTEM",

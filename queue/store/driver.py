@@ -37,10 +37,34 @@ class Sql:
         self.sqlite = _PLACEHOLDER.sub(r"?\1", sqlite if sqlite is not None else text)
 
 
+class KeysSql:
+    """A statement over a list of keys: ``{keys}`` in its text becomes ``= ANY($1)`` on PostgreSQL (one prepared
+    statement whatever the number of keys) and ``IN (?1, …, ?n)`` on SQLite (one text per number of keys)."""
+
+    __slots__ = ("_text", "pg")
+
+    def __init__(self, text: str, *, sqlite: str | None = None) -> None:
+        self._text = sqlite if sqlite is not None else text
+        self.pg = text.replace("{keys}", "= ANY($1)")
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - a few module-level statements, each kept for good
+    def sqlite(self, count: int) -> str:
+        return self._text.replace("{keys}", "IN (" + ", ".join(f"?{i + 1}" for i in range(count)) + ")")
+
+
 class Raw(Protocol):
     """The driver connection of a ``Database.write()`` or ``read()`` block."""
 
     is_sqlite: bool
+
+    async def fetch_keys(self, sql: KeysSql, keys: Sequence[Any]) -> list[Any]:
+        """The rows of a statement over a list of keys (none for an empty list)."""
+        ...
+
+    async def executemany(self, sql: Sql, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of arguments, in order: one call into the driver (SQLite's loop runs in
+        C; asyncpg pipelines the rows in one round trip)."""
+        ...
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Any]: ...
 
@@ -72,6 +96,17 @@ class SqliteRaw:
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Any]:
         return self._cursor(sql, args).fetchall()
+
+    async def fetch_keys(self, sql: KeysSql, keys: Sequence[Any]) -> list[Any]:
+        if not keys:
+            return []
+        cursor = self._dbapi.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql.sqlite(len(keys)), tuple(keys)).fetchall()
+
+    async def executemany(self, sql: Sql, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._dbapi.executemany(sql.sqlite, rows)
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Any | None:
         cursor = self._cursor(sql, args)
@@ -112,6 +147,16 @@ class PgRaw:
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Any | None:
         return await self._driver.fetchrow(sql.pg, *args)
+
+    async def fetch_keys(self, sql: KeysSql, keys: Sequence[Any]) -> list[Any]:
+        if not keys:
+            return []
+        rows: list[Any] = await self._driver.fetch(sql.pg, list(keys))
+        return rows
+
+    async def executemany(self, sql: Sql, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self._driver.executemany(sql.pg, rows)
 
     async def one(self, sql: Sql, *args: Any) -> Any:
         row = await self._driver.fetchrow(sql.pg, *args)
@@ -193,7 +238,9 @@ def _default(column: sa.Column[Any]) -> Any:
 async def insert(raw: Raw, table: sa.Table, rows: Sequence[dict[str, Any]], *, suffix: str = "") -> None:
     """INSERT whole rows of ``table`` in one statement, binding values as the driver wants them (JSON as text,
     SQLite times in SQLAlchemy's format); a column a row leaves out gets its scalar default, as SQLAlchemy does.
-    ``suffix`` follows the VALUES list (an ``ON CONFLICT`` clause)."""
+    ``suffix`` follows the VALUES list (an ``ON CONFLICT`` clause). No rows: no statement."""
+    if not rows:
+        return
     names = tuple(dict.fromkeys(name for row in rows for name in row))
     columns = [table.c[name] for name in names]
     defaults = [c.name for c in table.c if c.name not in names and _default(c) is not None]

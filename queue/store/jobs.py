@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -52,9 +53,15 @@ def _prefixed(reader: driver.RowReader, alias: str) -> str:
     return ", ".join(f"{alias}.{name}" for name in reader.names)
 
 
-_WITH_WORKER_AND_REQUEST = driver.Sql(
+_WITH_WORKER_AND_REQUEST = (
     f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(rows.WORKER, 'w')}, {_prefixed(rows.REQUEST, 'r')} FROM jobs j"
-    " LEFT JOIN workers w ON w.id = j.worker_id JOIN generation_requests r ON r.id = j.request_id WHERE j.id = $1"
+    " LEFT JOIN workers w ON w.id = j.worker_id JOIN generation_requests r ON r.id = j.request_id"
+    " WHERE j.id {keys} ORDER BY j.id"
+)
+#: PostgreSQL locks the jobs (in id order) until the submit's transaction ends, so a sweep re-queueing one of them
+#: meanwhile waits instead of being overwritten; SQLite has one writer
+_WITH_WORKER_AND_REQUEST_ALL = driver.KeysSql(
+    _WITH_WORKER_AND_REQUEST + " FOR UPDATE OF j", sqlite=_WITH_WORKER_AND_REQUEST
 )
 _FINISH = driver.Sql(
     f"UPDATE jobs SET state = '{JobState.DONE.value}', finished_at = $3, result_state = $4, result_key = $5,"
@@ -90,51 +97,115 @@ async def claim(
     return sorted(claimed, key=lambda row: row[1])
 
 
+_QUEUED = (
+    f"SELECT id, request_id, position, seed FROM jobs WHERE request_id {{keys}} AND state = '{JobState.QUEUED.value}'"
+    " ORDER BY request_id, position"
+)
+#: PostgreSQL: rows a concurrent claim holds are skipped, the others stay locked until the COMMIT
+_QUEUED_OF = driver.KeysSql(_QUEUED + " FOR UPDATE SKIP LOCKED", sqlite=_QUEUED)
+_CLAIM_ONE = driver.Sql(
+    f"UPDATE jobs SET state = '{JobState.PROCESSING.value}', worker_id = $2, model = $3, popped_at = $4,"
+    f" deadline = $5, attempts = attempts + 1 WHERE id = $1 AND state IN ({_FROM_QUEUED})"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """Up to ``count`` queued jobs of a request for a worker."""
+
+    request_id: str
+    count: int
+    worker_id: str
+    model: str
+    deadline: dt.datetime
+    expires_at: dt.datetime
+
+
+async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.datetime) -> list[list[Any]]:
+    """``claim`` for several claims at once, in a few statements whatever their number: the queued jobs of their
+    requests are read (and, on PostgreSQL, locked, skipping those a concurrent claim holds) and handed out in
+    position order, claims served in the order given; the queue entries count them out and the requests are
+    touched. Returns, per claim, its (id, position, seed) rows: fewer than asked, or none, when the jobs ran out."""
+    raw = await driver.raw(conn)
+    available: dict[str, list[Any]] = {}
+    for row in await raw.fetch_keys(_QUEUED_OF, sorted({c.request_id for c in claims})):
+        available.setdefault(row[1], []).append(row)
+    at = raw.time(now)
+    handed: list[list[Any]] = []
+    updates: list[tuple[Any, ...]] = []
+    taken: dict[str, int] = {}
+    expires: dict[str, dt.datetime] = {}
+    for c in claims:
+        jobs = available.get(c.request_id, [])
+        mine, available[c.request_id] = jobs[: c.count], jobs[c.count :]
+        handed.append([(row[0], row[2], row[3]) for row in mine])
+        if mine:
+            deadline = raw.time(c.deadline)
+            updates += [(row[0], c.worker_id, c.model, at, deadline) for row in mine]
+            taken[c.request_id] = taken.get(c.request_id, 0) + len(mine)
+            expires[c.request_id] = max(c.expires_at, expires.get(c.request_id, c.expires_at))
+    if updates:
+        await raw.executemany(_CLAIM_ONE, sorted(updates))
+        counted = sorted(taken.items())
+        await raw.executemany(_DROP_TAKEN, counted)
+        await raw.executemany(_TAKE, counted)  # the rows dropped above match no more
+        await raw.executemany(_TOUCH, [(rid, at, raw.time(expires[rid])) for rid, _ in counted])
+    return handed
+
+
 async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, job_id))
 
 
-async def with_worker_and_request(conn: AsyncConnection, job_id: str) -> tuple[Any, Any | None, Any] | None:
-    """A job, the worker holding it (if any) and its request, in one statement (what a submit reads)."""
-    row = await (await driver.raw(conn)).fetchrow(_WITH_WORKER_AND_REQUEST, job_id)
-    if row is None:
-        return None
-    values = tuple(row)
+async def with_worker_and_request_all(conn: AsyncConnection, job_ids: Sequence[str]) -> dict[str, Any]:
+    """job id → (job, the worker holding it or None, its request), for the jobs that exist: what a batch of
+    submits reads, in one statement."""
+    found = await (await driver.raw(conn)).fetch_keys(_WITH_WORKER_AND_REQUEST_ALL, sorted(set(job_ids)))
     a, b = len(ROW.names), len(ROW.names) + len(rows.WORKER.names)
-    worker = rows.WORKER(values[a:b]) if values[a] is not None else None
-    return ROW(values[:a]), worker, rows.REQUEST(values[b:])
+    result = {}
+    for row in found:
+        values = tuple(row)
+        worker = rows.WORKER(values[a:b]) if values[a] is not None else None
+        result[values[0]] = (ROW(values[:a]), worker, rows.REQUEST(values[b:]))
+    return result
 
 
-async def finish(
-    conn: AsyncConnection,
-    *,
-    job_id: str,
-    worker_id: str,
-    now: dt.datetime,
-    result_state: str,
-    result_key: str | None,
-    result_text: str | None,
-    gen_metadata: list[dict[str, Any]],
-    seed: int,
-    reward_milli: int,
-    charge_milli: int,
-) -> bool:
-    """processing → done, only for the worker holding the job. False when someone else got there first."""
+@dataclasses.dataclass(frozen=True)
+class Finish:
+    """A job's result, as ``finish_all`` records it."""
+
+    job_id: str
+    worker_id: str
+    result_state: str
+    result_key: str | None
+    result_text: str | None
+    gen_metadata: list[dict[str, Any]]
+    seed: int
+    reward_milli: int
+    charge_milli: int
+
+
+async def finish_all(conn: AsyncConnection, finished: Sequence[Finish], now: dt.datetime) -> None:
+    """processing → done, each only for the worker holding it (the caller read the jobs in this transaction;
+    on PostgreSQL with their rows locked)."""
     raw = await driver.raw(conn)
-    changed = await raw.execute(
-        _FINISH,
-        job_id,
-        worker_id,
-        raw.time(now),
-        result_state,
-        result_key,
-        result_text,
-        driver.to_json(gen_metadata),
-        seed,
-        reward_milli,
-        charge_milli,
-    )
-    return bool(changed)
+    at = raw.time(now)
+    rows = [
+        (
+            f.job_id,
+            f.worker_id,
+            at,
+            f.result_state,
+            f.result_key,
+            f.result_text,
+            driver.to_json(f.gen_metadata),
+            f.seed,
+            f.reward_milli,
+            f.charge_milli,
+        )
+        for f in sorted(finished, key=lambda f: f.job_id)
+    ]
+    await raw.executemany(_FINISH, rows)
 
 
 async def release(conn: AsyncConnection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:

@@ -70,7 +70,19 @@ async def append_all(conn: AsyncConnection, entries: Sequence[Entry], *, now: dt
 
 
 async def _insert(raw: driver.Raw, entries: Sequence[Entry], now: dt.datetime) -> None:
-    rows = [{**dataclasses.asdict(e), "kind": e.kind.value, "created_at": now} for e in entries]
+    rows = [
+        {
+            "user_id": e.user_id,
+            "amount_milli": e.amount_milli,
+            "kind": e.kind.value,
+            "request_id": e.request_id,
+            "job_id": e.job_id,
+            "counterparty_id": e.counterparty_id,
+            "memo": e.memo,
+            "created_at": now,
+        }
+        for e in entries
+    ]
     await driver.insert(raw, tables.kudos_ledger, rows)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -115,21 +114,19 @@ ENTRY = driver.RowReader(
 )
 
 
-@functools.lru_cache(maxsize=256)
-def candidates_sql(models: int, owners: int) -> driver.Sql:
-    """Built once per shape (number of models and owners): one index range scan with a LIMIT per model
-    (``ix_queue_entries_pick``) and per owner (``ix_queue_entries_user``). $1 is the kind, $2 the limit."""
-    parts = [
-        f"SELECT * FROM (SELECT {ENTRY.columns} FROM queue_entries WHERE kind = $1 AND model = ${3 + i}"
-        f" ORDER BY rank DESC LIMIT $2) AS m{i}"
-        for i in range(models)
-    ]
-    parts += [
-        f"SELECT * FROM (SELECT {ENTRY.columns} FROM queue_entries WHERE user_id = ${3 + models + i} AND kind = $1"
-        f" ORDER BY rank DESC LIMIT $2) AS u{i}"
-        for i in range(owners)
-    ]
-    return driver.Sql(" UNION ALL ".join(parts))
+_Q_COLUMNS = ", ".join(f"q.{name}" for name in ENTRY.names)
+CANDIDATES = driver.Sql(
+    # PostgreSQL: for each model and each owner, an index range scan with a LIMIT (LATERAL)
+    f"SELECT q.* FROM unnest($3::text[]) AS m(model) CROSS JOIN LATERAL (SELECT {ENTRY.columns} FROM queue_entries"
+    " WHERE kind = $1 AND model = m.model ORDER BY rank DESC LIMIT $2) AS q"
+    f" UNION ALL SELECT q.* FROM unnest($4::int[]) AS o(user_id) CROSS JOIN LATERAL (SELECT {ENTRY.columns}"
+    " FROM queue_entries WHERE user_id = o.user_id AND kind = $1 ORDER BY rank DESC LIMIT $2) AS q",
+    # SQLite has no LATERAL: the rows whose rowid is among the first of each model's (each owner's) index range
+    sqlite=f"SELECT {_Q_COLUMNS} FROM json_each($3) AS m JOIN queue_entries q ON q.rowid IN"
+    " (SELECT rowid FROM queue_entries WHERE kind = $1 AND model = m.value ORDER BY rank DESC LIMIT $2)"
+    f" UNION ALL SELECT {_Q_COLUMNS} FROM json_each($4) AS o JOIN queue_entries q ON q.rowid IN"
+    " (SELECT rowid FROM queue_entries WHERE user_id = o.value AND kind = $1 ORDER BY rank DESC LIMIT $2)",
+)
 
 
 async def candidates(
@@ -137,10 +134,13 @@ async def candidates(
 ) -> list[Any]:
     """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
     best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
-    cost does not grow with the queue's length."""
+    cost does not grow with the queue's length; one statement whatever the number of models."""
+    raw = await driver.raw(conn)
     all_models = [*models, ""]
-    sql = candidates_sql(len(all_models), len(owner_ids))
-    rows = await (await driver.raw(conn)).fetch(sql, kind, per_model, *all_models, *owner_ids)
+    if raw.is_sqlite:
+        rows = await raw.fetch(CANDIDATES, kind, per_model, driver.to_json(all_models), driver.to_json(owner_ids))
+    else:
+        rows = await raw.fetch(CANDIDATES, kind, per_model, all_models, list(owner_ids))
     return [ENTRY(row) for row in rows]
 
 

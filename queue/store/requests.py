@@ -42,11 +42,20 @@ async def by_id(conn: AsyncConnection, request_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, request_id))
 
 
-async def charge_and_settle(conn: AsyncConnection, request_id: str, charge_milli: int, now: dt.datetime) -> None:
-    """A job of the request finished: add its charge, and mark a waiting request done once none of its jobs is
-    left queued or processing (one statement)."""
+_BY_IDS = driver.KeysSql(f"SELECT {ROW.columns} FROM generation_requests WHERE id {{keys}}")
+
+
+async def by_ids(conn: AsyncConnection, request_ids: Sequence[str]) -> dict[str, Any]:
+    """The requests of these ids that exist, by id (one statement)."""
+    return {req.id: req for req in map(ROW, await (await driver.raw(conn)).fetch_keys(_BY_IDS, sorted(request_ids)))}
+
+
+async def charge_and_settle_all(conn: AsyncConnection, charges: Sequence[tuple[str, int]], now: dt.datetime) -> None:
+    """Jobs finished: add each (request id, charge) to its request, and mark a waiting request done once none of
+    its jobs is left queued or processing (one statement per job, in one ``executemany``, in request order)."""
     raw = await driver.raw(conn)
-    await raw.execute(_CHARGE_AND_SETTLE, request_id, charge_milli, raw.time(now))
+    at = raw.time(now)
+    await raw.executemany(_CHARGE_AND_SETTLE, [(rid, charge, at) for rid, charge in sorted(charges)])
 
 
 async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:

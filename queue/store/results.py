@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,10 @@ class ResultStore(Protocol):
 
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
     async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
+    async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
+        """Several webp results at once, in the caller's write transaction (``save_in`` for each)."""
+        ...
+
     async def load(self, key: str) -> bytes | None: ...
     async def delete(self, key: str) -> None: ...
 
@@ -64,6 +69,10 @@ class FolderResultStore:
     async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
         await self.save(key, data, content_type)
 
+    async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
+        for key, data in items:
+            await self.save(key, data)
+
     async def load(self, key: str) -> bytes | None:
         path = self._path(key)
         try:
@@ -97,6 +106,12 @@ class DatabaseResultStore:
     async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
         raw = await driver.raw(conn)
         await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
+
+    async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
+        raw = await driver.raw(conn)
+        at = raw.time(clock.now())
+        rows = sorted((check_key(key), "image/webp", data, at) for key, data in items)
+        await raw.executemany(_UPSERT, rows)
 
     async def load(self, key: str) -> bytes | None:
         async with self.db.read() as conn:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import functools
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +19,11 @@ ROW = rows.WORKER
 
 _BY_NAME = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE name = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE id = $1")
+_BY_NAMES = driver.KeysSql(f"SELECT {ROW.columns} FROM workers WHERE name {{keys}}")
 _CHECK_IN = driver.Sql(
     "UPDATE workers SET models = $2, max_pixels = $3, capabilities = $4, nsfw = $5, threads = $6, bridge_agent = $7,"
     " ip = $8, last_check_in = $9, uptime_seconds = $10, uptime_unpaid_seconds = $11,"
-    f" kudos_earned_milli = kudos_earned_milli + $12 WHERE id = $1 RETURNING {ROW.columns}"
+    " kudos_earned_milli = kudos_earned_milli + $12 WHERE id = $1"
 )
 _COUNT_DONE = driver.Sql(
     "UPDATE workers SET jobs_done = jobs_done + 1, kudos_earned_milli = kudos_earned_milli + $2,"
@@ -33,49 +35,73 @@ async def by_name(conn: AsyncConnection, name: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_NAME, name))
 
 
+async def by_names(conn: AsyncConnection, names: Sequence[str]) -> dict[str, Any]:
+    """The workers of these names that exist, by name (one statement)."""
+    rows = await (await driver.raw(conn)).fetch_keys(_BY_NAMES, sorted(set(names)))
+    return {worker.name: worker for worker in map(ROW, rows)}
+
+
 async def by_id(conn: AsyncConnection, worker_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, worker_id))
 
 
-async def check_in(
-    conn: AsyncConnection,
-    worker_id: str,
-    *,
-    models: list[str],
-    max_pixels: int,
-    capabilities: dict[str, Any],
-    nsfw: bool,
-    threads: int,
-    bridge_agent: str | None,
-    ip: str | None,
-    now: dt.datetime,
-    uptime_seconds: float,
-    uptime_unpaid_seconds: float,
-    earned_milli: int,
-) -> Any:
-    """Record what a popping worker says about itself; the worker's row after the change."""
+@dataclasses.dataclass(frozen=True)
+class CheckIn:
+    """What a popping worker says about itself, and what its pop earned."""
+
+    worker_id: str
+    models: list[str]
+    max_pixels: int
+    capabilities: dict[str, Any]
+    nsfw: bool
+    threads: int
+    bridge_agent: str | None
+    ip: str | None
+    now: dt.datetime
+    uptime_seconds: float
+    uptime_unpaid_seconds: float
+    earned_milli: int
+
+
+async def check_in_all(conn: AsyncConnection, check_ins: Sequence[CheckIn]) -> None:
+    """Record the check-ins of several workers (one ``executemany``, in id order so that concurrent batches lock
+    the rows in the same order)."""
     raw = await driver.raw(conn)
-    row = await raw.one(
-        _CHECK_IN,
-        worker_id,
-        driver.to_json(models),
-        max_pixels,
-        driver.to_json(capabilities),
-        nsfw,
-        threads,
-        bridge_agent,
-        ip,
-        raw.time(now),
-        uptime_seconds,
-        uptime_unpaid_seconds,
-        earned_milli,
-    )
-    return ROW(row)
+    rows = [
+        (
+            c.worker_id,
+            driver.to_json(c.models),
+            c.max_pixels,
+            driver.to_json(c.capabilities),
+            c.nsfw,
+            c.threads,
+            c.bridge_agent,
+            c.ip,
+            raw.time(c.now),
+            c.uptime_seconds,
+            c.uptime_unpaid_seconds,
+            c.earned_milli,
+        )
+        for c in sorted(check_ins, key=lambda c: c.worker_id)
+    ]
+    await raw.executemany(_CHECK_IN, rows)
 
 
-async def count_done(conn: AsyncConnection, worker_id: str, *, earned_milli: int, things: float, busy: float) -> None:
-    """A job finished: the worker's counters move (relative updates, safe beside concurrent check-ins)."""
-    await (await driver.raw(conn)).execute(_COUNT_DONE, worker_id, earned_milli, float(things), float(busy))
+@dataclasses.dataclass(frozen=True)
+class Done:
+    """A finished job, as its worker's counters see it."""
+
+    worker_id: str
+    earned_milli: int
+    things: float
+    busy: float
+
+
+async def count_done_all(conn: AsyncConnection, done: Sequence[Done]) -> None:
+    """Jobs finished: their workers' counters move (relative updates, safe beside concurrent check-ins; in id
+    order)."""
+    rows = [(d.worker_id, d.earned_milli, float(d.things), float(d.busy)) for d in done]
+    await (await driver.raw(conn)).executemany(_COUNT_DONE, sorted(rows))
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
@@ -114,15 +140,10 @@ async def delete(conn: AsyncConnection, worker_id: str) -> None:
     await conn.execute(W.delete().where(W.c.id == worker_id))
 
 
-@functools.lru_cache(maxsize=64)
-def _names_sql(count: int) -> driver.Sql:
-    return driver.Sql(f"SELECT id, name FROM workers WHERE id IN ({', '.join(f'${i + 1}' for i in range(count))})")
+_NAMES = driver.KeysSql("SELECT id, name FROM workers WHERE id {keys}")
 
 
 async def names(conn: AsyncConnection, worker_ids: list[str]) -> dict[str, str]:
     """Worker names by id (a status poll with finished jobs asks: a hot path)."""
-    unique = sorted(set(worker_ids))
-    if not unique:
-        return {}
-    rows = await (await driver.raw(conn)).fetch(_names_sql(len(unique)), *unique)
+    rows = await (await driver.raw(conn)).fetch_keys(_NAMES, sorted(set(worker_ids)))
     return {row[0]: row[1] for row in rows}

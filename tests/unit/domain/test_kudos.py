@@ -34,13 +34,18 @@ def test_price_grows_with_every_costly_option() -> None:
 
 def test_charge_adds_tax_and_burns() -> None:
     p = image()
-    plain = kudos.image_charge(10, p, has_source=False, slow_workers=True, worker_blacklist=False)
+    plain = kudos.image_charge(10, p.post_processing, has_source=False, slow_workers=True, worker_blacklist=False)
     assert plain == 11
-    assert kudos.image_charge(10, p, has_source=True, slow_workers=True, worker_blacklist=False) == 14
-    assert kudos.image_charge(10, p, has_source=False, slow_workers=False, worker_blacklist=False) == pytest.approx(
-        13.2
+    assert kudos.image_charge(10, p.post_processing, has_source=True, slow_workers=True, worker_blacklist=False) == 14
+    assert kudos.image_charge(
+        10, p.post_processing, has_source=False, slow_workers=False, worker_blacklist=False
+    ) == pytest.approx(13.2)
+    assert (
+        kudos.image_charge(
+            10, p.post_processing, has_source=False, slow_workers=True, worker_blacklist=False, censored=True
+        )
+        == 1
     )
-    assert kudos.image_charge(10, p, has_source=False, slow_workers=True, worker_blacklist=False, censored=True) == 1
 
 
 def test_estimate_counts_every_image_and_the_request_tax() -> None:

@@ -79,20 +79,24 @@ async def test_times_written_through_the_driver_read_back_through_sqlalchemy(ser
             )
         )
         later = WHEN + dt.timedelta(minutes=5)
-        await worker_store.check_in(
+        await worker_store.check_in_all(
             conn,
-            "w-2",
-            models=["m"],
-            max_pixels=8192,
-            capabilities={},
-            nsfw=True,
-            threads=2,
-            bridge_agent=None,
-            ip=None,
-            now=later,
-            uptime_seconds=300.0,
-            uptime_unpaid_seconds=300.0,
-            earned_milli=0,
+            [
+                worker_store.CheckIn(
+                    "w-2",
+                    models=["m"],
+                    max_pixels=8192,
+                    capabilities={},
+                    nsfw=True,
+                    threads=2,
+                    bridge_agent=None,
+                    ip=None,
+                    now=later,
+                    uptime_seconds=300.0,
+                    uptime_unpaid_seconds=300.0,
+                    earned_milli=0,
+                )
+            ],
         )
     async with service.ctx.db.read() as conn:
         row = (await conn.execute(sa.select(tables.workers).where(tables.workers.c.id == "w-2"))).one()

@@ -1,0 +1,253 @@
+"""Submits: a worker hands in a job's result, its owner is paid and the requester charged; failed jobs go back to
+the queue.
+
+Submits that arrive together are carried out together (``coalescer``): one transaction, one statement
+per write for all of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from horde.queue import dto, errors
+from horde.queue.domain import kudos as kudos_rules, params as params_mod
+from horde.queue.domain.jobs import GenerationKind, JobState, RequestState, ResultState
+from horde.queue.domain.retry import RetryPolicy
+from horde.queue.service import sharedkeys
+from horde.queue.service.coalescer import Coalescer
+from horde.queue.service.context import Context
+from horde.queue.store import (
+    jobs as job_store,
+    ledger,
+    queue as queue_store,
+    requests as request_store,
+    workers as worker_store,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmitAsk:
+    job_id: str
+    state: ResultState = ResultState.OK
+    seed: int | None = None
+    image: bytes | None = None  #: None: the image was uploaded to the job's upload URL
+    text: str | None = None
+    gen_metadata: tuple[dict[str, Any], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Submit:
+    actor: dto.Actor
+    ask: SubmitAsk
+
+
+@dataclasses.dataclass(frozen=True)
+class _Finished:
+    """A submit that finishes its job, as ``_finish_all`` records it."""
+
+    ask: SubmitAsk
+    job: Any
+    req: Any
+    worker: Any
+    reward_milli: int
+    charge_milli: int
+    things: float
+
+
+class SubmitService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.retry = RetryPolicy(ctx.settings.max_attempts)
+        self._submits: Coalescer[_Submit, dto.SubmitResult] = Coalescer(self._submit_all)
+
+    @staticmethod
+    def result_key(job_id: str) -> str:
+        return f"{job_id}.webp"
+
+    async def upload_result(self, job_id: str, data: bytes) -> None:
+        """Store an image a worker PUT to its signed upload URL (the signature was checked by the adapter)."""
+        async with self.ctx.db.read() as conn:
+            job = await job_store.by_id(conn, job_id)
+        if job is None:
+            raise errors.InvalidJobIdError
+        if job.state not in (JobState.PROCESSING.value, JobState.QUEUED.value):
+            raise errors.DuplicateGenError("This job is finished; the upload is not needed.")
+        if len(data) > 50 * 1024 * 1024:
+            raise errors.ValidationError("The upload is larger than 50 MB.")
+        await self.ctx.results.save(self.result_key(job_id), data)
+
+    async def submit(self, actor: dto.Actor, ask: SubmitAsk) -> dto.SubmitResult:
+        """Finish a job: store the result, pay the worker's owner, charge the requester, all in one transaction.
+
+        Idempotent: submitting a finished job again answers the first reward and pays nothing more. Submits that
+        arrive together are carried out together (``_submit_all``).
+        """
+        params_mod.reject_nul_bytes([ask.text or "", *[str(m) for m in ask.gen_metadata]], "submit")
+        try:
+            uuid.UUID(ask.job_id)
+        except ValueError as exc:
+            raise errors.InvalidJobIdError from exc
+        if ask.image is not None and not self.ctx.results.transactional:  # a file: saved before, on its own
+            await self.ctx.results.save(self.result_key(ask.job_id), ask.image)
+        result = await self._submits(ask.job_id, _Submit(actor, ask))
+        if not result.duplicate and ask.state is not ResultState.FAULTED:
+            logger.info("job_finished", extra={"action": "job_finished", "job_id": ask.job_id})
+        return result
+
+    async def _submit_all(self, submits: list[_Submit]) -> list[dto.SubmitResult | BaseException]:
+        """A batch of submits in one write transaction: the jobs, their workers and requests are read in one
+        statement, and each write after that is one statement for the whole batch (``_finish_all``)."""
+        now = self.ctx.clock()
+        results: list[dto.SubmitResult | BaseException] = []
+        async with self.ctx.db.write() as conn:
+            found = await job_store.with_worker_and_request_all(conn, [s.ask.job_id for s in submits])
+            finished: list[_Finished] = []
+            for s in submits:
+                try:
+                    results.append(await self._settle(conn, s, found.get(s.ask.job_id), finished, now))
+                except errors.HordeError as exc:
+                    results.append(exc)
+            if finished:
+                await self._finish_all(conn, finished, now)
+        return results
+
+    async def _settle(
+        self, conn: Any, s: _Submit, found: tuple[Any, Any, Any] | None, finished: list[_Finished], now: dt.datetime
+    ) -> dto.SubmitResult:
+        """One submit of a batch: its checks and its price; a job it finishes joins ``finished``."""
+        if found is None:
+            raise errors.InvalidJobIdError
+        job, worker, req = found
+        ask = s.ask
+        if worker is not None and worker.owner_id != s.actor.user_id:
+            if job.attempts > 1:  # it timed out on this user's worker and went to another one
+                raise errors.AbortedGenError
+            raise errors.WrongCredentialsError("This job belongs to another user's worker.")
+        if job.state == JobState.DONE.value:
+            return dto.SubmitResult(reward=kudos_rules.from_milli(job.reward_milli), duplicate=True)
+        if job.state != JobState.PROCESSING.value or worker is None:
+            raise errors.AbortedGenError
+        if ask.state is ResultState.FAULTED:
+            await self._fault(conn, job, req, worker, now)
+            return dto.SubmitResult(reward=0.0)
+        censored = ask.state in (ResultState.CENSORED, ResultState.CSAM)
+        if req.kind == GenerationKind.IMAGE.value:
+            if ask.image is None and await self.ctx.results.load(self.result_key(job.id)) is None:
+                raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})
+            reward = kudos_rules.image_worker_reward(kudos_rules.from_milli(req.base_cost_milli), job.model or "")
+            charge = kudos_rules.image_charge(
+                reward,
+                req.params.get("post_processing") or (),  # stored as checked when the request was made
+                has_source=req.source_image_key is not None,
+                slow_workers=req.slow_workers,
+                worker_blacklist=req.worker_blacklist and bool(req.worker_ids),
+                censored=censored,
+            )
+            things = req.things
+        else:
+            text = ask.text or ""
+            reward = kudos_rules.text_worker_reward(
+                text, job.model or "", req.params.get("max_length", 80), req.params.get("max_context_length", 2048)
+            )
+            charge = kudos_rules.text_charge(0.0 if censored else reward)
+            things = float(min(max(len(text) // 4, 1), req.params.get("max_length", 80)))
+        reward_milli, charge_milli = kudos_rules.to_milli(reward), kudos_rules.to_milli(charge)
+        finished.append(_Finished(ask, job, req, worker, reward_milli, charge_milli, things))
+        return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))
+
+    async def _finish_all(self, conn: Any, finished: list[_Finished], now: dt.datetime) -> None:
+        """The writes of the finished jobs of a batch, each one statement for all of them: the results (in the
+        database), the jobs, the workers' counters, the requests' charges, then the balances."""
+        results = self.ctx.results
+        if results.transactional:  # in the database: with the jobs, atomically
+            await results.save_all_in(
+                conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
+            )
+        await job_store.finish_all(
+            conn,
+            [
+                job_store.Finish(
+                    job_id=f.job.id,
+                    worker_id=f.worker.id,
+                    result_state=f.ask.state.value,
+                    result_key=self.result_key(f.job.id) if f.req.kind == GenerationKind.IMAGE.value else None,
+                    result_text=f.ask.text if f.req.kind == GenerationKind.TEXT.value else None,
+                    gen_metadata=list(f.ask.gen_metadata)[:50],
+                    seed=f.ask.seed if f.ask.seed is not None and 0 <= f.ask.seed < 2**63 else f.job.seed,
+                    reward_milli=f.reward_milli,
+                    charge_milli=f.charge_milli,
+                )
+                for f in finished
+            ],
+            now,
+        )
+        await worker_store.count_done_all(
+            conn,
+            [
+                worker_store.Done(
+                    f.worker.id,
+                    f.reward_milli,
+                    f.things,
+                    max(0.0, (now - f.job.popped_at).total_seconds()) if f.job.popped_at else 0.0,
+                )
+                for f in finished
+            ],
+        )
+        await request_store.charge_and_settle_all(conn, [(f.req.id, f.charge_milli) for f in finished], now)
+        for f in finished:
+            await sharedkeys.spend(conn, f.req.shared_key_id, f.charge_milli)
+        # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held
+        # for as short a time as possible before the COMMIT
+        entries = []
+        for f in finished:
+            entries += [
+                ledger.Entry(
+                    f.worker.owner_id, f.reward_milli, kudos_rules.EntryKind.WORKER_REWARD, f.req.id, f.job.id
+                ),
+                ledger.Entry(f.req.user_id, -f.charge_milli, kudos_rules.EntryKind.REQUEST_CHARGE, f.req.id, f.job.id),
+            ]
+        await ledger.append_all(conn, entries, now=now)
+
+    async def _fault(self, conn: Any, job: Any, req: Any, worker: Any | None, now: dt.datetime) -> None:
+        """A job failed or timed out: back to the queue, or, out of attempts, fault the whole request."""
+        decision = self.retry.decide(job.attempts)
+        target = JobState.QUEUED if decision.requeue and req.state == RequestState.WAITING.value else JobState.FAULTED
+        if not await job_store.release(conn, job_id=job.id, worker_id=job.worker_id, target=target):
+            return
+        if worker is not None:
+            await worker_store.update(conn, worker.id, jobs_aborted=worker.jobs_aborted + 1)
+        if target is JobState.QUEUED:
+            entry = queue_store.entry_for(req._asdict())
+            await queue_store.add(conn, entry, 1)
+            logger.info("job_requeued", extra={"action": "job_requeued", "job_id": job.id})
+            return
+        if req.state == RequestState.WAITING.value:
+            await job_store.fault_queued(conn, req.id)
+            await queue_store.remove(conn, [req.id])
+            await request_store.set_state(conn, req.id, RequestState.FAULTED, now)
+        logger.info("job_faulted", extra={"action": "job_faulted", "job_id": job.id})
+
+    # --- sweeps ---------------------------------------------------------------------------------------------
+
+    async def requeue_overdue(self) -> tuple[int, int]:
+        """Jobs whose worker missed the deadline go back to the queue (or fault). Returns (requeued, faulted)."""
+        now = self.ctx.clock()
+        requeued = faulted = 0
+        async with self.ctx.db.write() as conn:
+            for job in await job_store.overdue(conn, now):
+                full = await job_store.by_id(conn, job.id)
+                req = await request_store.by_id(conn, job.request_id)
+                worker = await worker_store.by_id(conn, job.worker_id) if job.worker_id else None
+                await self._fault(conn, full, req, worker, now)
+                after = await job_store.by_id(conn, job.id)
+                if after is not None and after.state == JobState.QUEUED.value:
+                    requeued += 1
+                else:
+                    faulted += 1
+        return requeued, faulted
