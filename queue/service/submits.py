@@ -93,8 +93,6 @@ class SubmitService:
             uuid.UUID(ask.job_id)
         except ValueError as exc:
             raise errors.InvalidJobIdError from exc
-        if ask.image is not None and not self.ctx.results.transactional:  # a file: saved before, on its own
-            await self.ctx.results.save(self.result_key(ask.job_id), ask.image)
         result = await self._submits(ask.job_id, _Submit(actor, ask))
         if not result.duplicate and ask.state is not ResultState.FAULTED:
             logger.info("job_finished", extra={"action": "job_finished", "job_id": ask.job_id})
@@ -164,11 +162,11 @@ class SubmitService:
     async def _finish_all(self, conn: Any, finished: list[_Finished], now: dt.datetime) -> None:
         """The writes of the finished jobs of a batch, each one statement for all of them: the results (in the
         database), the jobs, the workers' counters, the requests' charges, then the balances."""
-        results = self.ctx.results
-        if results.transactional:  # in the database: with the jobs, atomically
-            await results.save_all_in(
-                conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
-            )
+        # only the results of submits that passed their checks, before the jobs are marked done: in the database
+        # with the jobs, atomically; files (written on a thread) before the COMMIT
+        await self.ctx.results.save_all_in(
+            conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
+        )
         await job_store.finish_all(
             conn,
             [

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from horde.queue.store import driver
+from horde.queue.store import checkpointer, driver
 from horde.queue.store.group_commit import GroupCommitter
 
 
@@ -40,7 +40,14 @@ def async_url(url: str) -> str:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "foreign_keys=ON"):
+    pragmas = (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "busy_timeout=5000",
+        "foreign_keys=ON",
+        "journal_size_limit=67108864",
+    )
+    for pragma in (*pragmas, f"wal_autocheckpoint={checkpointer.WRITER_AUTOCHECKPOINT}"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -112,6 +119,7 @@ class Database:
         self.inline_writer: sa.Engine | None = None
         self.inline_reader: sa.Engine | None = None
         self._group: GroupCommitter | None = None
+        self._checkpointer: checkpointer.Checkpointer | None = None
         if self.is_sqlite:
             sync = self.url.replace("sqlite+aiosqlite://", "sqlite://")
             self.inline_writer = sa.create_engine(sync, pool_size=1, max_overflow=0)
@@ -120,6 +128,10 @@ class Database:
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", lambda conn, sql=begin: conn.exec_driver_sql(sql))
             self._group = GroupCommitter(self.inline_writer, self._write_lock)
+            path = self.inline_writer.url.database
+            if path and path != ":memory:":
+                self._checkpointer = checkpointer.Checkpointer(path)
+                self._checkpointer.start()
 
     @property
     def dialect(self) -> str:
@@ -168,6 +180,8 @@ class Database:
     async def dispose(self) -> None:
         if self._group is not None:
             self._group.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         for engine in (self.inline_writer, self.inline_reader):
             if engine is not None:
                 engine.dispose()

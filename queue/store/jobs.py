@@ -54,7 +54,7 @@ def _prefixed(reader: driver.RowReader, alias: str) -> str:
 
 
 _WITH_WORKER_AND_REQUEST = (
-    f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(rows.WORKER, 'w')}, {_prefixed(rows.REQUEST, 'r')} FROM jobs j"
+    f"SELECT {_prefixed(ROW, 'j')}, {_prefixed(rows.HOLDER, 'w')}, {_prefixed(rows.REQUEST_WORK, 'r')} FROM jobs j"
     " LEFT JOIN workers w ON w.id = j.worker_id JOIN generation_requests r ON r.id = j.request_id"
     " WHERE j.id {keys} ORDER BY j.id"
 )
@@ -159,14 +159,14 @@ async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
 
 async def with_worker_and_request_all(conn: AsyncConnection, job_ids: Sequence[str]) -> dict[str, Any]:
     """job id → (job, the worker holding it or None, its request), for the jobs that exist: what a batch of
-    submits reads, in one statement."""
+    submits reads (``rows.HOLDER``, ``rows.REQUEST_WORK``), in one statement."""
     found = await (await driver.raw(conn)).fetch_keys(_WITH_WORKER_AND_REQUEST_ALL, sorted(set(job_ids)))
-    a, b = len(ROW.names), len(ROW.names) + len(rows.WORKER.names)
+    a, b = len(ROW.names), len(ROW.names) + len(rows.HOLDER.names)
     result = {}
     for row in found:
         values = tuple(row)
-        worker = rows.WORKER(values[a:b]) if values[a] is not None else None
-        result[values[0]] = (ROW(values[:a]), worker, rows.REQUEST(values[b:]))
+        worker = rows.HOLDER(values[a:b]) if values[a] is not None else None
+        result[values[0]] = (ROW(values[:a]), worker, rows.REQUEST_WORK(values[b:]))
     return result
 
 

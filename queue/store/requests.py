@@ -42,12 +42,13 @@ async def by_id(conn: AsyncConnection, request_id: str) -> Any | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, request_id))
 
 
-_BY_IDS = driver.KeysSql(f"SELECT {ROW.columns} FROM generation_requests WHERE id {{keys}}")
+_BY_IDS = driver.KeysSql(f"SELECT {rows.REQUEST_WORK.columns} FROM generation_requests WHERE id {{keys}}")
 
 
 async def by_ids(conn: AsyncConnection, request_ids: Sequence[str]) -> dict[str, Any]:
-    """The requests of these ids that exist, by id (one statement)."""
-    return {req.id: req for req in map(ROW, await (await driver.raw(conn)).fetch_keys(_BY_IDS, sorted(request_ids)))}
+    """The requests of these ids that exist, by id, as pops read them (``rows.REQUEST_WORK``; one statement)."""
+    found = await (await driver.raw(conn)).fetch_keys(_BY_IDS, sorted(request_ids))
+    return {req.id: req for req in map(rows.REQUEST_WORK, found)}
 
 
 async def charge_and_settle_all(conn: AsyncConnection, charges: Sequence[tuple[str, int]], now: dt.datetime) -> None:

@@ -24,13 +24,10 @@ def check_key(key: str) -> str:
 
 
 class ResultStore(Protocol):
-    #: saved in the database: ``save_in`` joins the caller's write transaction (a file store saves on its own)
-    transactional: bool
-
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
-    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None: ...
     async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
-        """Several webp results at once, in the caller's write transaction (``save_in`` for each)."""
+        """Several webp results at once, while the caller's write transaction is open: in it (a database store),
+        or as files written before it commits."""
         ...
 
     async def load(self, key: str) -> bytes | None: ...
@@ -44,8 +41,6 @@ INLINE_WRITE_BYTES = 256 * 1024
 class FolderResultStore:
     """Files under ``<data dir>/results``; writes go to a temporary name first, then are renamed."""
 
-    transactional = False
-
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -53,25 +48,28 @@ class FolderResultStore:
     def _path(self, key: str) -> Path:
         return self.folder / check_key(key)
 
-    async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
+    def _write(self, key: str, data: bytes) -> None:
         path = self._path(key)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
 
-        def write() -> None:
-            tmp = path.with_suffix(path.suffix + ".part")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-
+    async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
         if len(data) <= INLINE_WRITE_BYTES:
-            write()  # into the page cache: cheaper than the hand-off to a thread (measured on 2 cores)
+            self._write(key, data)  # into the page cache: cheaper than the hand-off to a thread (measured on 2 cores)
         else:
-            await asyncio.to_thread(write)
-
-    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
-        await self.save(key, data, content_type)
+            await asyncio.to_thread(self._write, key, data)
 
     async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
-        for key, data in items:
-            await self.save(key, data)
+        """One hand-off to a thread for the whole batch: the file system's work runs on the other core while the
+        event loop goes on."""
+
+        def write_all() -> None:
+            for key, data in items:
+                self._write(key, data)
+
+        if items:
+            await asyncio.to_thread(write_all)
 
     async def load(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -97,15 +95,10 @@ class DatabaseResultStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    transactional = True
-
     async def save(self, key: str, data: bytes, content_type: str = "image/webp") -> None:
         async with self.db.write() as conn:
-            await self.save_in(conn, key, data, content_type)
-
-    async def save_in(self, conn: Any, key: str, data: bytes, content_type: str = "image/webp") -> None:
-        raw = await driver.raw(conn)
-        await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
+            raw = await driver.raw(conn)
+            await raw.execute(_UPSERT, check_key(key), content_type, data, raw.time(clock.now()))
 
     async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
         raw = await driver.raw(conn)

@@ -19,7 +19,7 @@ ROW = rows.WORKER
 
 _BY_NAME = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE name = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM workers WHERE id = $1")
-_BY_NAMES = driver.KeysSql(f"SELECT {ROW.columns} FROM workers WHERE name {{keys}}")
+_BY_NAMES = driver.KeysSql(f"SELECT {rows.POPPER.columns} FROM workers WHERE name {{keys}}")
 _CHECK_IN = driver.Sql(
     "UPDATE workers SET models = $2, max_pixels = $3, capabilities = $4, nsfw = $5, threads = $6, bridge_agent = $7,"
     " ip = $8, last_check_in = $9, uptime_seconds = $10, uptime_unpaid_seconds = $11,"
@@ -36,9 +36,9 @@ async def by_name(conn: AsyncConnection, name: str) -> Any | None:
 
 
 async def by_names(conn: AsyncConnection, names: Sequence[str]) -> dict[str, Any]:
-    """The workers of these names that exist, by name (one statement)."""
-    rows = await (await driver.raw(conn)).fetch_keys(_BY_NAMES, sorted(set(names)))
-    return {worker.name: worker for worker in map(ROW, rows)}
+    """The workers of these names that exist, by name, as a pop reads them (``rows.POPPER``; one statement)."""
+    found = await (await driver.raw(conn)).fetch_keys(_BY_NAMES, sorted(set(names)))
+    return {worker.name: worker for worker in map(rows.POPPER, found)}
 
 
 async def by_id(conn: AsyncConnection, worker_id: str) -> Any | None:
