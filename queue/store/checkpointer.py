@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    def __init__(self, path: str, *, interval: float = INTERVAL) -> None:
+    def __init__(self, path: str, *, interval: float | None = None) -> None:
         self.path = path
-        self.interval = interval
+        self.interval = INTERVAL if interval is None else interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="horde-sqlite-checkpoint", daemon=True)
         self.runs = 0

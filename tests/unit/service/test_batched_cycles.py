@@ -197,3 +197,22 @@ async def test_two_nodes_popping_at_once_claim_each_job_once(service: HordeServi
         assert len(claimed) == 32 and max(Counter(claimed).values()) == 1
     finally:
         await second.close()
+
+
+async def test_another_users_submit_writes_no_result(service: HordeService) -> None:
+    """A job id is no secret (requesters see them): a submit that fails its checks must not touch the stored
+    result, before the job is done or after."""
+    requester = await make_user(service, "req", kudos=1000)
+    owner = await make_user(service, "owner")
+    intruder = await make_user(service, "intruder")
+    await ask_image(service, requester)
+    job = await pop(service, owner)
+    key = service.workers.result_key(job.ids[0])
+    with pytest.raises(errors.WrongCredentialsError):
+        await service.workers.submit(intruder, SubmitAsk(job.ids[0], image=b"forged"))
+    assert await service.ctx.results.load(key) is None
+    mine = webp()
+    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=mine))
+    with pytest.raises(errors.WrongCredentialsError):
+        await service.workers.submit(intruder, SubmitAsk(job.ids[0], image=b"forged"))
+    assert await service.ctx.results.load(key) == mine
