@@ -35,6 +35,9 @@ FIRST_LOOK = 3
 CANDIDATES_PER_MODEL = 25
 MAX_WORKER_MODELS = 300
 WORKERS_PER_USER = {False: 4, True: 20}  #: untrusted, trusted
+#: seconds between recorded check-ins of a worker that says nothing new (a busy worker pops many times a second;
+#: "online" means a check-in in the last ``stale_worker_seconds``)
+CHECK_IN_EVERY = 5.0
 _BAD_NAME = re.compile(r"colab|tpu|google", re.IGNORECASE)
 
 
@@ -174,7 +177,8 @@ class PopService:
                     if worker is None:
                         worker, fresh = await self._register(conn, p, now)
                     if fresh is None:
-                        check_ins.append(self._check_in(p, worker, now, uptime))
+                        if (check_in := self._check_in(p, worker, now, uptime)) is not None:
+                            check_ins.append(check_in)
                     else:
                         worker = fresh
                 except errors.HordeError as exc:
@@ -268,8 +272,12 @@ class PopService:
             raise errors.WorkerNotFoundError
         return worker, None
 
-    def _check_in(self, p: _Pop, worker: Any, now: dt.datetime, uptime: list[ledger.Entry]) -> worker_store.CheckIn:
-        """What a pop records of its worker; an uptime reward that fell due goes into ``uptime``."""
+    def _check_in(
+        self, p: _Pop, worker: Any, now: dt.datetime, uptime: list[ledger.Entry]
+    ) -> worker_store.CheckIn | None:
+        """What a pop records of its worker (an uptime reward that fell due goes into ``uptime``), or None when
+        there is nothing worth a write: the worker said the same as at its last recorded check-in, less than
+        ``CHECK_IN_EVERY`` seconds ago. Uptime is counted from the last recorded check-in, so nothing is lost."""
         ask, actor = p.ask, p.actor
         if worker.owner_id != actor.user_id:
             raise errors.WrongCredentialsError("This worker name belongs to another user.")
@@ -290,15 +298,29 @@ class PopService:
             uptime.append(
                 ledger.Entry(actor.user_id, earned, kudos_rules.EntryKind.UPTIME, memo=f"worker {worker.name}")
             )
+        said = (
+            p.models,
+            ask.max_pixels,
+            self._capabilities(ask),
+            ask.nsfw,
+            ask.threads,
+            ask.bridge_agent[:1000] or None,
+            actor.ip,
+        )
+        recorded = (
+            worker.models,
+            worker.max_pixels,
+            worker.capabilities,
+            worker.nsfw,
+            worker.threads,
+            worker.bridge_agent,
+            worker.ip,
+        )
+        if 0 <= elapsed < CHECK_IN_EVERY and not periods and said == recorded:
+            return None
         return worker_store.CheckIn(
-            worker_id=worker.id,
-            models=p.models,
-            max_pixels=ask.max_pixels,
-            capabilities=self._capabilities(ask),
-            nsfw=ask.nsfw,
-            threads=ask.threads,
-            bridge_agent=ask.bridge_agent[:1000] or None,
-            ip=actor.ip,
+            worker.id,
+            *said,
             now=now,
             uptime_seconds=uptime_seconds,
             uptime_unpaid_seconds=unpaid - periods * kudos_rules.UPTIME_PERIOD_SECONDS,

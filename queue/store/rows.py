@@ -24,7 +24,8 @@ POPPER = driver.RowReader(
     tables.workers,
     [
         "id", "name", "owner_id", "kind", "maintenance", "maintenance_msg", "paused", "last_check_in",
-        "uptime_seconds", "uptime_unpaid_seconds",
+        "uptime_seconds", "uptime_unpaid_seconds", "models", "max_pixels", "capabilities", "nsfw", "threads",
+        "bridge_agent", "ip",
     ],
 )  # fmt: skip
 #: what a submit reads of the worker holding its job

@@ -4,17 +4,19 @@ exactly what it would have got alone, one caller's error stays its own, and kudo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 from collections import Counter
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from horde.queue import errors
+from horde.queue import clock as clock_mod, errors
 from horde.queue.domain.jobs import ResultState
 from horde.queue.domain.roles import Role
-from horde.queue.service import HordeService, SubmitAsk
-from horde.queue.store import ledger
+from horde.queue.service import HordeService, SubmitAsk, pops
+from horde.queue.store import ledger, workers as worker_store
 from tests.factories import ask_image, make_user, pop
 
 
@@ -216,3 +218,28 @@ async def test_another_users_submit_writes_no_result(service: HordeService) -> N
     with pytest.raises(errors.WrongCredentialsError):
         await service.workers.submit(intruder, SubmitAsk(job.ids[0], image=b"forged"))
     assert await service.ctx.results.load(key) == mine
+
+
+async def test_a_worker_saying_nothing_new_is_recorded_every_few_seconds_and_loses_no_uptime(
+    service: HordeService, frozen_clock: clock_mod.FrozenClock
+) -> None:
+    owner = await make_user(service, "owner")
+    await pop(service, owner, name="w")
+    registered = await recorded(service, "w")
+    frozen_clock.advance(1)
+    await pop(service, owner, name="w")
+    assert await recorded(service, "w") == registered  # nothing new: no write
+    frozen_clock.advance(pops.CHECK_IN_EVERY)
+    await pop(service, owner, name="w")
+    later = await recorded(service, "w")
+    assert later.last_check_in == registered.last_check_in + dt.timedelta(seconds=1 + pops.CHECK_IN_EVERY)
+    assert later.uptime_seconds == pytest.approx(1 + pops.CHECK_IN_EVERY)  # the skipped second is counted
+    frozen_clock.advance(1)
+    await pop(service, owner, name="w", models=("tiny", "other"))  # something new: written at once
+    changed = await recorded(service, "w")
+    assert changed.models == ["tiny", "other"] and changed.uptime_seconds == pytest.approx(2 + pops.CHECK_IN_EVERY)
+
+
+async def recorded(service: HordeService, name: str) -> Any:
+    async with service.ctx.db.read() as conn:
+        return await worker_store.by_name(conn, name)
