@@ -386,14 +386,12 @@ class PopService:
                     count = matching.batch_size(p.ask.max_pixels, p.ask.amount, entry.pixels, left[req.id])
                 left[req.id] -= count
                 ttl = self._ttl(req)
-                expires = now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds)
                 claim = job_store.Claim(
                     request_id=req.id,
                     count=count,
                     worker_id=worker.id,
                     model=matching.choose_model(profile, needs),
                     deadline=now + dt.timedelta(seconds=ttl),
-                    expires_at=max(expires, req.expires_at),
                 )
                 claims.append((k, claim, req, ttl))
         if claims:
@@ -520,15 +518,6 @@ class PopService:
             count = matching.batch_size(ask.max_pixels, ask.amount, entry.pixels, entry.queued)
         ttl = self._ttl(req)
         model = matching.choose_model(profile, self._needs_of(entry, req))
-        expires = now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds)
-        claimed = await job_store.claim(
-            conn,
-            request_id=req.id,
-            count=count,
-            worker_id=worker.id,
-            model=model,
-            now=now,
-            deadline=now + dt.timedelta(seconds=ttl),
-            expires_at=max(expires, req.expires_at),
-        )
+        deadline = now + dt.timedelta(seconds=ttl)
+        [claimed] = await job_store.claim_all(conn, [job_store.Claim(req.id, count, worker.id, model, deadline)], now)
         return _popped(req, claimed, model, ttl) if claimed else None

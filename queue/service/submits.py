@@ -197,7 +197,12 @@ class SubmitService:
                 for f in finished
             ],
         )
-        await request_store.charge_and_settle_all(conn, [(f.req.id, f.charge_milli) for f in finished], now)
+        await request_store.charge_and_settle_all(
+            conn,
+            [(f.req.id, f.charge_milli) for f in finished],
+            now,
+            now + dt.timedelta(seconds=self.ctx.settings.request_expiry_seconds),
+        )
         for f in finished:
             await sharedkeys.spend(conn, f.req.shared_key_id, f.charge_milli)
         # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held

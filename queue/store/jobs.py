@@ -20,32 +20,8 @@ Row = tables.AnyRow
 ROW = rows.JOB
 _FROM_QUEUED = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.PROCESSING), key=lambda s: s.value))
 _TO_DONE = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.DONE), key=lambda s: s.value))
-_CLAIM_SET = (
-    f"SET state = '{JobState.PROCESSING.value}', worker_id = $3, model = $4, popped_at = $5, deadline = $6,"
-    " attempts = attempts + 1"
-)
-_PICK = f"SELECT id FROM jobs WHERE request_id = $1 AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT $2"
-CLAIM = driver.Sql(
-    # PostgreSQL, one round trip: the locking pick runs once (MATERIALIZED; inlined, it ignored its LIMIT) and
-    # skips rows a concurrent pop holds; the request's queue entries shrink by the jobs claimed (or go), and the
-    # request is touched. Data-modifying CTEs all run, whatever the final SELECT reads.
-    f"WITH picked AS MATERIALIZED ({_PICK} FOR UPDATE SKIP LOCKED),"
-    f" claimed AS (UPDATE jobs {_CLAIM_SET} FROM picked WHERE jobs.id = picked.id AND jobs.state IN ({_FROM_QUEUED})"
-    " RETURNING jobs.id, jobs.position, jobs.seed),"
-    " n AS (SELECT count(*) AS taken FROM claimed),"
-    " gone AS (DELETE FROM queue_entries q USING n WHERE q.request_id = $1 AND n.taken > 0 AND q.queued <= n.taken),"
-    " fewer AS (UPDATE queue_entries q SET queued = q.queued - n.taken FROM n"
-    " WHERE q.request_id = $1 AND n.taken > 0 AND q.queued > n.taken),"
-    " touched AS (UPDATE generation_requests r SET updated_at = $5, expires_at = $7 FROM n"
-    " WHERE r.id = $1 AND n.taken > 0)"
-    " SELECT id, position, seed FROM claimed",
-    # SQLite has one writer, so a plain subquery is exact; the queue and the request follow in two statements
-    # (``claim``). +state: look the rows up by id, not by scanning every queued job.
-    sqlite=f"UPDATE jobs {_CLAIM_SET} WHERE id IN ({_PICK}) AND +state IN ({_FROM_QUEUED}) RETURNING id, position, seed",
-)
 _DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2")
 _TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
-_TOUCH = driver.Sql("UPDATE generation_requests SET updated_at = $2, expires_at = $3 WHERE id = $1")
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
 
 
@@ -70,40 +46,13 @@ _FINISH = driver.Sql(
 )
 
 
-async def claim(
-    conn: AsyncConnection,
-    *,
-    request_id: str,
-    count: int,
-    worker_id: str,
-    model: str,
-    now: dt.datetime,
-    deadline: dt.datetime,
-    expires_at: dt.datetime,
-) -> list[Any]:
-    """Hand up to ``count`` queued jobs of one request to a worker; the request's queue entries count them out
-    (and go when none is left), and the request's expiry moves to ``expires_at``. Jobs locked by a concurrent pop
-    are skipped (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer), so each job goes to exactly one
-    worker. Returns (id, position, seed) rows in position order; none if another pop took them all."""
-    raw = await driver.raw(conn)
-    at = raw.time(now)
-    expires = raw.time(expires_at)
-    args = (request_id, count, worker_id, model, at, raw.time(deadline))
-    claimed = await raw.fetch(CLAIM, *args) if raw.is_sqlite else await raw.fetch(CLAIM, *args, expires)
-    if claimed and raw.is_sqlite:
-        if not await raw.execute(_DROP_TAKEN, request_id, len(claimed)):
-            await raw.execute(_TAKE, request_id, len(claimed))
-        await raw.execute(_TOUCH, request_id, at, expires)
-    return sorted(claimed, key=lambda row: row[1])
-
-
 _QUEUED = (
     f"SELECT id, request_id, position, seed FROM jobs WHERE request_id {{keys}} AND state = '{JobState.QUEUED.value}'"
     " ORDER BY request_id, position"
 )
 #: PostgreSQL: rows a concurrent claim holds are skipped, the others stay locked until the COMMIT
-_QUEUED_OF = driver.KeysSql(_QUEUED + " FOR UPDATE SKIP LOCKED", sqlite=_QUEUED)
-_CLAIM_ONE = driver.Sql(
+QUEUED_OF = driver.KeysSql(_QUEUED + " FOR UPDATE SKIP LOCKED", sqlite=_QUEUED)
+CLAIM_ONE = driver.Sql(
     f"UPDATE jobs SET state = '{JobState.PROCESSING.value}', worker_id = $2, model = $3, popped_at = $4,"
     f" deadline = $5, attempts = attempts + 1 WHERE id = $1 AND state IN ({_FROM_QUEUED})"
 )
@@ -118,23 +67,25 @@ class Claim:
     worker_id: str
     model: str
     deadline: dt.datetime
-    expires_at: dt.datetime
 
 
 async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.datetime) -> list[list[Any]]:
-    """``claim`` for several claims at once, in a few statements whatever their number: the queued jobs of their
-    requests are read (and, on PostgreSQL, locked, skipping those a concurrent claim holds) and handed out in
-    position order, claims served in the order given; the queue entries count them out and the requests are
-    touched. Returns, per claim, its (id, position, seed) rows: fewer than asked, or none, when the jobs ran out."""
+    """Hand out queued jobs for several claims at once, in a few statements whatever their number: the queued
+    jobs of their requests are read (on PostgreSQL locked, skipping rows a concurrent claim holds: each job goes to
+    exactly one worker) and handed out in position order, claims served in the order given; the requests' queue
+    entries count them out (and go when none is left). Returns, per claim, its (id, position, seed) rows in
+    position order: fewer than asked, or none, when the jobs ran out.
+
+    The request itself is not written: a request with a job out is kept from expiring by the sweep
+    (``requests.expired``), and each result moves its expiry (``requests.charge_and_settle_all``)."""
     raw = await driver.raw(conn)
     available: dict[str, list[Any]] = {}
-    for row in await raw.fetch_keys(_QUEUED_OF, sorted({c.request_id for c in claims})):
+    for row in await raw.fetch_keys(QUEUED_OF, sorted({c.request_id for c in claims})):
         available.setdefault(row[1], []).append(row)
     at = raw.time(now)
     handed: list[list[Any]] = []
     updates: list[tuple[Any, ...]] = []
     taken: dict[str, int] = {}
-    expires: dict[str, dt.datetime] = {}
     for c in claims:
         jobs = available.get(c.request_id, [])
         mine, available[c.request_id] = jobs[: c.count], jobs[c.count :]
@@ -143,13 +94,11 @@ async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.date
             deadline = raw.time(c.deadline)
             updates += [(row[0], c.worker_id, c.model, at, deadline) for row in mine]
             taken[c.request_id] = taken.get(c.request_id, 0) + len(mine)
-            expires[c.request_id] = max(c.expires_at, expires.get(c.request_id, c.expires_at))
     if updates:
-        await raw.executemany(_CLAIM_ONE, sorted(updates))
+        await raw.executemany(CLAIM_ONE, sorted(updates))
         counted = sorted(taken.items())
         await raw.executemany(_DROP_TAKEN, counted)
         await raw.executemany(_TAKE, counted)  # the rows dropped above match no more
-        await raw.executemany(_TOUCH, [(rid, at, raw.time(expires[rid])) for rid, _ in counted])
     return handed
 
 

@@ -34,6 +34,7 @@ _SETTLED = (
 )
 _CHARGE_AND_SETTLE = driver.Sql(
     "UPDATE generation_requests SET charged_milli = charged_milli + $2, updated_at = $3,"
+    " expires_at = CASE WHEN expires_at < $4 THEN $4 ELSE expires_at END,"
     f" state = CASE WHEN {_SETTLED} THEN '{RequestState.DONE.value}' ELSE state END WHERE id = $1"
 )
 
@@ -51,12 +52,15 @@ async def by_ids(conn: AsyncConnection, request_ids: Sequence[str]) -> dict[str,
     return {req.id: req for req in map(rows.REQUEST_WORK, found)}
 
 
-async def charge_and_settle_all(conn: AsyncConnection, charges: Sequence[tuple[str, int]], now: dt.datetime) -> None:
-    """Jobs finished: add each (request id, charge) to its request, and mark a waiting request done once none of
-    its jobs is left queued or processing (one statement per job, in one ``executemany``, in request order)."""
+async def charge_and_settle_all(
+    conn: AsyncConnection, charges: Sequence[tuple[str, int]], now: dt.datetime, expires_at: dt.datetime
+) -> None:
+    """Jobs finished: add each (request id, charge) to its request, keep the request (and so its results) at least
+    until ``expires_at``, and mark a waiting request done once none of its jobs is left queued or processing (one
+    statement per job, in one ``executemany``, in request order)."""
     raw = await driver.raw(conn)
-    at = raw.time(now)
-    await raw.executemany(_CHARGE_AND_SETTLE, [(rid, charge, at) for rid, charge in sorted(charges)])
+    at, until = raw.time(now), raw.time(expires_at)
+    await raw.executemany(_CHARGE_AND_SETTLE, [(rid, charge, at, until) for rid, charge in sorted(charges)])
 
 
 async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
@@ -112,7 +116,9 @@ async def expired(
 ) -> list[Row]:
     """Requests past their expiry that are not kept in a gallery (and gallery requests older than
     ``gallery_before``, when galleries expire at all)."""
-    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False))
+    # a request with a job out is not expired under its worker: the job's result, or its deadline, comes first
+    out = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
+    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False), ~out)
     if gallery_before is not None:
         unkept = sa.or_(unkept, sa.and_(R.c.kept.is_(True), R.c.updated_at < gallery_before))
     query = sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key).where(unkept).limit(limit)
@@ -120,9 +126,10 @@ async def expired(
 
 
 async def unserved_kept(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[str]:
+    out = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
     query = (
         sa.select(R.c.id)
-        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now)
+        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now, ~out)
         .limit(limit)
     )
     return list((await conn.execute(query)).scalars().all())

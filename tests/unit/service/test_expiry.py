@@ -60,3 +60,25 @@ async def test_only_one_node_sweeps(service: HordeService, frozen_clock: clock.F
             assert (await other_node.sweeps.run_once()).requeued == 1
     finally:
         await other_node.close()
+
+
+async def test_a_request_with_a_job_out_outlives_its_expiry_and_its_result_keeps_it(
+    service: HordeService, frozen_clock: clock.FrozenClock
+) -> None:
+    """A claim writes nothing to its request: the sweep leaves a request alone while a worker holds one of its
+    jobs, and the result moves the request's expiry to a full expiry time after it came."""
+    requester = service.users.anonymous(ip="10.1.1.2")  # not kept in a gallery
+    owner = await make_user(service, "owner")
+    created = await ask_image(service, requester)
+    expiry = service.ctx.settings.request_expiry_seconds
+    frozen_clock.advance(expiry - 10)
+    job = await pop(service, owner)
+    frozen_clock.advance(20)  # past the request's expiry, within the job's time
+    assert job.ttl > 20
+    assert (await service.sweeps.run_once()).expired == 0
+    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=b"RIFF....WEBP"))
+    frozen_clock.advance(expiry - 1)
+    assert (await service.sweeps.run_once()).expired == 0
+    assert (await service.requests.status(requester, created.id)).finished == 1
+    frozen_clock.advance(2)
+    assert (await service.sweeps.run_once()).expired == 1
