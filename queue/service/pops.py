@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import re
 import uuid
@@ -128,23 +129,27 @@ def _popped(req: Any, claimed: list[Any], model: str, ttl: int) -> dto.PoppedJob
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _checked(ask: PopAsk) -> tuple[str, tuple[str, ...]]:
+    """The worker's name (spaces normalised) and its cleaned model list, or a ``ValidationError``. A worker asks
+    the same every time it pops, so valid answers are kept (a pop ask is immutable and hashable)."""
+    params_mod.reject_nul_bytes([ask.name, *ask.models, ask.bridge_agent, *ask.blacklist], "pop")
+    name = " ".join(ask.name.split())
+    if not 1 <= len(name) <= 100 or _BAD_NAME.search(name):
+        raise errors.InvalidWorkerNameError("A worker name has 1 to 100 characters and is not a cloud notebook.")
+    models = tuple(dict.fromkeys(m.strip() for m in ask.models if m.strip()))[:MAX_WORKER_MODELS]
+    if any(not 1 <= len(m) <= 255 for m in models):
+        raise errors.ValidationError("A model name has 1 to 255 characters.", {"models": "1-255 characters"})
+    if not 1 <= ask.amount <= 20 or not 1 <= ask.threads <= 50 or ask.max_pixels < 64 * 64:
+        raise errors.ValidationError("amount is 1-20, threads 1-50, max_pixels at least 4096.")
+    return name, models
+
+
 class PopService:
     def __init__(self, ctx: Context, capacity: Capacity) -> None:
         self.ctx = ctx
         self.capacity = capacity
         self._pops: Coalescer[_Pop, dto.PoppedJob] = Coalescer(self._pop_all)
-
-    def _check_ask(self, ask: PopAsk) -> tuple[str, list[str]]:
-        params_mod.reject_nul_bytes([ask.name, *ask.models, ask.bridge_agent, *ask.blacklist], "pop")
-        name = " ".join(ask.name.split())
-        if not 1 <= len(name) <= 100 or _BAD_NAME.search(name):
-            raise errors.InvalidWorkerNameError("A worker name has 1 to 100 characters and is not a cloud notebook.")
-        models = list(dict.fromkeys(m.strip() for m in ask.models if m.strip()))[:MAX_WORKER_MODELS]
-        if any(not 1 <= len(m) <= 255 for m in models):
-            raise errors.ValidationError("A model name has 1 to 255 characters.", {"models": "1-255 characters"})
-        if not 1 <= ask.amount <= 20 or not 1 <= ask.threads <= 50 or ask.max_pixels < 64 * 64:
-            raise errors.ValidationError("amount is 1-20, threads 1-50, max_pixels at least 4096.")
-        return name, models
 
     async def pop(self, actor: dto.Actor, ask: PopAsk) -> dto.PoppedJob:
         """Check the worker in, then hand it the best waiting job it can do (or nothing, with skip counts).
@@ -154,8 +159,8 @@ class PopService:
             raise errors.AnonForbiddenError("Anonymous users cannot run workers; register for an API key.")
         if actor.flagged:
             raise errors.FlaggedError
-        name, models = self._check_ask(ask)
-        popped = await self._pops(name, _Pop(actor, ask, name, models))
+        name, models = _checked(ask)
+        popped = await self._pops(name, _Pop(actor, ask, name, list(models)))
         if popped.found:
             logger.info("job_claimed", extra={"action": "job_claimed", "job_id": popped.ids[0], "worker": name})
         return popped

@@ -90,9 +90,7 @@ class SqliteRaw:
         self._dbapi = dbapi
 
     def _cursor(self, sql: Sql, args: tuple[Any, ...]) -> sqlite3.Cursor:
-        cursor = self._dbapi.cursor()
-        cursor.row_factory = sqlite3.Row
-        return cursor.execute(sql.sqlite, args)
+        return self._dbapi.execute(sql.sqlite, args)  # plain tuples: read by position or by a RowReader
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Any]:
         return self._cursor(sql, args).fetchall()
@@ -100,9 +98,7 @@ class SqliteRaw:
     async def fetch_keys(self, sql: KeysSql, keys: Sequence[Any]) -> list[Any]:
         if not keys:
             return []
-        cursor = self._dbapi.cursor()
-        cursor.row_factory = sqlite3.Row
-        return cursor.execute(sql.sqlite(len(keys)), tuple(keys)).fetchall()
+        return self._dbapi.execute(sql.sqlite(len(keys)), tuple(keys)).fetchall()
 
     async def executemany(self, sql: Sql, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
