@@ -1,46 +1,97 @@
 """Calls that arrive together run together: one batch, one transaction, a few statements for all of them.
 
-A horde's workers pop and submit all the time, and under load dozens of those calls are ready in the same turn of
-the event loop. Run one by one, each pays its own transaction and a dozen statements; run as a batch they share
-the transaction and each statement runs once for all of them (``Raw.executemany``, a ``KeysSql`` lookup).
+A horde's workers pop and submit all the time, and under load dozens of those calls arrive while the previous
+ones are still being carried out. Run one by one, each pays its own transaction and a dozen statements; run as a
+batch they share the transaction and each statement runs once for all of them (``Raw.executemany``, a
+``KeysSql`` lookup).
 
-- A call joins the pending list. If no batch is running, one starts on the next turn of the loop, after every call
-  of this turn has joined; calls that arrive while a batch runs form the next one.
-- Two calls with the same key (one worker's two pops, one job's two submits) never share a batch: the second waits
-  for the next, so it sees what the first changed.
+- At most ``in_flight`` batches run at once. One suits SQLite's single writer; PostgreSQL runs a few, so that a
+  call does not wait behind another batch's round trips (the claims of concurrent batches skip each other's rows).
+- While the load is light (the last batch held one call), a call that finds room, and nobody waiting before it,
+  runs at once, alone, in its caller's task: an idle horde answers as fast as without batching. Otherwise calls
+  wait: a task takes every call that joined up to the next turn of the loop (up to ``limit``) into one batch, and
+  calls that find no room are taken when a batch ends. So batches grow with the load, by themselves.
+- Two calls with the same key (one worker's two pops, one job's two submits) never share a batch, nor run in two
+  batches at once: the second waits for the first's batch to end, so it sees what the first changed.
 - ``run`` returns one result or exception per item, in order: one item's error is that item's alone. If ``run``
   itself raises (the transaction failed), every item of the batch gets that error and nothing of it was written.
-- A caller that is cancelled before its batch starts is left out; once the batch started, the item is carried out
-  and only the answer is dropped (as for a caller cancelled while its own transaction commits).
+- A caller that is cancelled while waiting is left out; once its batch started, the item is carried out and only
+  the answer is dropped (as for a caller cancelled while its own transaction commits). A caller running alone that
+  is cancelled cancels only its own item.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from horde.queue.service.context import Context
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: the most items in one batch
 LIMIT = 64
+#: batches running at once on PostgreSQL (SQLite: one)
+PG_IN_FLIGHT = 4
 
 
 class Coalescer(Generic[T, R]):
-    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R | BaseException]]], *, limit: int = LIMIT) -> None:
+    def __init__(
+        self,
+        run: Callable[[list[T]], Awaitable[Sequence[R | BaseException]]],
+        *,
+        limit: int = LIMIT,
+        in_flight: int = 1,
+    ) -> None:
         self._run = run
         self._limit = limit
+        self._in_flight = in_flight
         self._pending: list[tuple[Hashable, T, asyncio.Future[R]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._active = 0  #: batches running, alone in a caller's task or in a task of their own
+        self._busy: set[Hashable] = set()  #: keys of the running batches
+        self._starting = False  #: a task was made to take the next batch and has not yet
+        self._last_size = 0  #: calls in the last batch
 
     async def __call__(self, key: Hashable, item: T) -> R:
+        if (
+            self._last_size <= 1
+            and self._active < self._in_flight
+            and not self._starting
+            and not self._pending
+            and key not in self._busy
+        ):
+            return await self._alone(key, item)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
         self._pending.append((key, item, future))
-        if self._task is None:
-            self._task = loop.create_task(self._drain())
+        self._kick(loop)
         return await future
+
+    async def _alone(self, key: Hashable, item: T) -> R:
+        self._last_size = 1
+        self._active += 1
+        self._busy.add(key)
+        try:
+            [result] = await self._run([item])
+        finally:
+            self._active -= 1
+            self._busy.discard(key)
+            self._kick(asyncio.get_running_loop())
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _kick(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start a task for the next batch if there is room and a waiting call that can go."""
+        if self._starting or self._active >= self._in_flight:
+            return
+        if any(not future.done() and key not in self._busy for key, _, future in self._pending):
+            self._starting = True
+            self._active += 1
+            loop.create_task(self._carry_out(loop))
 
     def _next_batch(self) -> list[tuple[Hashable, T, asyncio.Future[R]]]:
         batch: list[tuple[Hashable, T, asyncio.Future[R]]] = []
@@ -49,7 +100,7 @@ class Coalescer(Generic[T, R]):
         for entry in self._pending:
             if entry[2].done():  # its caller was cancelled
                 continue
-            if entry[0] in keys or len(batch) >= self._limit:
+            if entry[0] in keys or entry[0] in self._busy or len(batch) >= self._limit:
                 later.append(entry)
             else:
                 keys.add(entry[0])
@@ -57,29 +108,25 @@ class Coalescer(Generic[T, R]):
         self._pending = later
         return batch
 
-    async def _drain(self) -> None:
+    async def _carry_out(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._starting = False
+        batch = self._next_batch()  # every call that joined up to this turn of the loop
+        self._last_size = len(batch)
+        keys = {key for key, _, _ in batch}
+        self._busy |= keys
         try:
-            while batch := self._next_batch():
-                try:
-                    results = await self._run([item for _, item, _ in batch])
-                except Exception as exc:  # noqa: BLE001 - each caller gets the batch's failure
-                    _deliver(batch, [exc] * len(batch))
-                except BaseException:  # cancelled (the service is closing): so are its callers
-                    for _, _, future in batch:
-                        future.cancel()
-                    raise
-                else:
-                    _deliver(batch, results)
-        finally:
-            self._task = None
-            for _, _, future in self._pending:  # left by a cancelled drain: their callers still wait
+            if batch:
+                _deliver(batch, await self._run([item for _, item, _ in batch]))
+        except Exception as exc:  # noqa: BLE001 - each caller gets the batch's failure
+            _deliver(batch, [exc] * len(batch))
+        except BaseException:  # cancelled (the service is closing): so are its callers
+            for _, _, future in batch:
                 future.cancel()
-            self._pending = []
-
-    async def wait_idle(self) -> None:
-        """Until the running batch (and those queued behind it) is done."""
-        while self._task is not None:
-            await asyncio.shield(self._task)
+            raise
+        finally:
+            self._active -= 1
+            self._busy -= keys
+            self._kick(loop)
 
 
 def _deliver(batch: list[tuple[Hashable, T, asyncio.Future[R]]], results: Sequence[R | BaseException]) -> None:
@@ -90,3 +137,8 @@ def _deliver(batch: list[tuple[Hashable, T, asyncio.Future[R]]], results: Sequen
             future.set_exception(result)
         else:
             future.set_result(result)
+
+
+def in_flight(ctx: Context) -> int:
+    """Batches at once for this database: SQLite has one writer; PostgreSQL overlaps a few batches' round trips."""
+    return 1 if ctx.db.is_sqlite else PG_IN_FLIGHT

@@ -20,7 +20,7 @@ from horde.queue.domain import kudos as kudos_rules, matching, params as params_
 from horde.queue.domain.jobs import GenerationKind, RequestState
 from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.capacity import Capacity
-from horde.queue.service.coalescer import Coalescer
+from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
     jobs as job_store,
@@ -149,7 +149,7 @@ class PopService:
     def __init__(self, ctx: Context, capacity: Capacity) -> None:
         self.ctx = ctx
         self.capacity = capacity
-        self._pops: Coalescer[_Pop, dto.PoppedJob] = Coalescer(self._pop_all)
+        self._pops: Coalescer[_Pop, dto.PoppedJob] = Coalescer(self._pop_all, in_flight=in_flight(ctx))
 
     async def pop(self, actor: dto.Actor, ask: PopAsk) -> dto.PoppedJob:
         """Check the worker in, then hand it the best waiting job it can do (or nothing, with skip counts).

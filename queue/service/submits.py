@@ -18,7 +18,7 @@ from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.service import sharedkeys
-from horde.queue.service.coalescer import Coalescer
+from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
     jobs as job_store,
@@ -64,7 +64,7 @@ class SubmitService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.retry = RetryPolicy(ctx.settings.max_attempts)
-        self._submits: Coalescer[_Submit, dto.SubmitResult] = Coalescer(self._submit_all)
+        self._submits: Coalescer[_Submit, dto.SubmitResult] = Coalescer(self._submit_all, in_flight=in_flight(ctx))
 
     @staticmethod
     def result_key(job_id: str) -> str:

@@ -21,7 +21,13 @@ ROW = rows.JOB
 _FROM_QUEUED = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.PROCESSING), key=lambda s: s.value))
 _TO_DONE = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.DONE), key=lambda s: s.value))
 _DROP_TAKEN = driver.Sql("DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2")
-_TAKE = driver.Sql("UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1")
+_TAKE = driver.Sql(
+    # PostgreSQL: one statement (one round trip) drops the entries the claim empties and counts out the others
+    "WITH gone AS (DELETE FROM queue_entries WHERE request_id = $1 AND queued <= $2)"
+    " UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1 AND queued > $2",
+    # SQLite has no DELETE in a WITH: ``_DROP_TAKEN`` runs first, and the rows it dropped match no more
+    sqlite="UPDATE queue_entries SET queued = queued - $2 WHERE request_id = $1",
+)
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
 
 
@@ -97,8 +103,9 @@ async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.date
     if updates:
         await raw.executemany(CLAIM_ONE, sorted(updates))
         counted = sorted(taken.items())
-        await raw.executemany(_DROP_TAKEN, counted)
-        await raw.executemany(_TAKE, counted)  # the rows dropped above match no more
+        if raw.is_sqlite:
+            await raw.executemany(_DROP_TAKEN, counted)
+        await raw.executemany(_TAKE, counted)
     return handed
 
 

@@ -34,8 +34,9 @@ class ResultStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
 
-#: results up to this size are written on the event loop; larger ones on a thread
+#: results up to this size (and batches of up to this many) are written on the event loop; larger ones on a thread
 INLINE_WRITE_BYTES = 256 * 1024
+INLINE_WRITE_FILES = 4
 
 
 class FolderResultStore:
@@ -61,14 +62,17 @@ class FolderResultStore:
             await asyncio.to_thread(self._write, key, data)
 
     async def save_all_in(self, conn: Any, items: Sequence[tuple[str, bytes]]) -> None:
-        """One hand-off to a thread for the whole batch: the file system's work runs on the other core while the
-        event loop goes on."""
+        """A few small files are written on the event loop (the caller holds the write transaction open: a thread
+        would first wait for the GIL, up to its 5 ms switch interval); a big batch goes to a thread in one hand-off,
+        so that the file system's work runs on the other core while the loop goes on."""
 
         def write_all() -> None:
             for key, data in items:
                 self._write(key, data)
 
-        if items:
+        if len(items) <= INLINE_WRITE_FILES and sum(len(data) for _, data in items) <= INLINE_WRITE_BYTES:
+            write_all()
+        else:
             await asyncio.to_thread(write_all)
 
     async def load(self, key: str) -> bytes | None:
