@@ -145,6 +145,20 @@ def _checked(ask: PopAsk) -> tuple[str, tuple[str, ...]]:
     return name, models
 
 
+def _likely_picks(group: list[int], views: dict[int, list[Any]], left: dict[str, int]) -> list[str]:
+    """The request each worker of a batch will most likely take: its best candidate that the workers before it
+    left a job of (as if every one fitted). Read in one statement; any other is read when needed."""
+    jobs = dict(left)
+    picks = set()
+    for k in group:
+        for entry in views[k]:
+            if jobs[entry.request_id] > 0:
+                jobs[entry.request_id] -= 1
+                picks.add(entry.request_id)
+                break
+    return sorted(picks)
+
+
 class PopService:
     def __init__(self, ctx: Context, capacity: Capacity) -> None:
         self.ctx = ctx
@@ -372,9 +386,8 @@ class PopService:
                 view += [e for o in mine for e in by_user.get(o, ())]
                 view.sort(key=lambda e, mine=mine: (e.user_id not in mine, -e.rank))  # type: ignore[misc]
                 views[k] = view
-            # the request each worker is likely to take, its best candidate: all read in one statement
-            reqs = await request_store.by_ids(conn, sorted({views[k][0].request_id for k in group if views[k]}))
             left = {e.request_id: e.queued for e in entries}  # jobs not yet handed to a worker of this batch
+            reqs = await request_store.by_ids(conn, _likely_picks(group, views, left))
             for k in group:
                 p, worker, profile = ready[k]
                 chosen = await self._choose(conn, profile, views[k], reqs, left)
