@@ -7,10 +7,11 @@ batch they share the transaction and each statement runs once for all of them (`
 
 - At most ``in_flight`` batches run at once. One suits SQLite's single writer; PostgreSQL runs a few, so that a
   call does not wait behind another batch's round trips (the claims of concurrent batches skip each other's rows).
-- While the load is light (the last batch held one call), a call that finds room, and nobody waiting before it,
-  runs at once, alone, in its caller's task: an idle horde answers as fast as without batching. Otherwise calls
-  wait: a task takes every call that joined up to the next turn of the loop (up to ``limit``) into one batch, and
-  calls that find no room are taken when a batch ends. So batches grow with the load, by themselves.
+- While the load is light (the last batch held at most ``LIGHT`` calls), a call that finds room, and nobody
+  waiting before it, runs at once, alone, in its caller's task: a lightly loaded horde answers as fast as without
+  batching (waiting for a batch costs two more turns of the event loop). Otherwise calls wait: a task takes every call that joined up to the next turn of the
+  loop (up to ``limit``) into one batch, and calls that find no room are taken when a batch ends. So batches grow
+  with the load, by themselves.
 - Two calls with the same key (one worker's two pops, one job's two submits) never share a batch, nor run in two
   batches at once: the second waits for the first's batch to end, so it sees what the first changed.
 - ``run`` returns one result or exception per item, in order: one item's error is that item's alone. If ``run``
@@ -35,7 +36,9 @@ R = TypeVar("R")
 #: the most items in one batch
 LIMIT = 64
 #: batches running at once on PostgreSQL (SQLite: one)
-PG_IN_FLIGHT = 4
+PG_IN_FLIGHT = 2
+#: a last batch of at most this many calls means light load: calls that find room run alone
+LIGHT = 4
 
 
 class Coalescer(Generic[T, R]):
@@ -57,7 +60,7 @@ class Coalescer(Generic[T, R]):
 
     async def __call__(self, key: Hashable, item: T) -> R:
         if (
-            self._last_size <= 1
+            self._last_size <= LIGHT
             and self._active < self._in_flight
             and not self._starting
             and not self._pending
