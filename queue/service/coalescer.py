@@ -57,6 +57,7 @@ class Coalescer(Generic[T, R]):
         self._busy: set[Hashable] = set()  #: keys of the running batches
         self._starting = False  #: a task was made to take the next batch and has not yet
         self._last_size = 0  #: calls in the last batch
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, key: Hashable, item: T) -> R:
         if (
@@ -94,7 +95,9 @@ class Coalescer(Generic[T, R]):
         if any(not future.done() and key not in self._busy for key, _, future in self._pending):
             self._starting = True
             self._active += 1
-            loop.create_task(self._carry_out(loop))
+            task = loop.create_task(self._carry_out(loop))
+            self._tasks.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._tasks.discard)
 
     def _next_batch(self) -> list[tuple[Hashable, T, asyncio.Future[R]]]:
         batch: list[tuple[Hashable, T, asyncio.Future[R]]] = []

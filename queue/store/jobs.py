@@ -52,12 +52,19 @@ _FINISH = driver.Sql(
 )
 
 
-_QUEUED = (
+#: SQLite (one writer): the queued jobs of the requests, all of them
+QUEUED_OF = driver.KeysSql(
     f"SELECT id, request_id, position, seed FROM jobs WHERE request_id {{keys}} AND state = '{JobState.QUEUED.value}'"
     " ORDER BY request_id, position"
 )
-#: PostgreSQL: rows a concurrent claim holds are skipped, the others stay locked until the COMMIT
-QUEUED_OF = driver.KeysSql(_QUEUED + " FOR UPDATE SKIP LOCKED", sqlite=_QUEUED)
+#: PostgreSQL: for each request only as many queued jobs as its claims want, locked until the COMMIT; rows a
+#: concurrent claim holds are skipped (so a concurrent batch still gets the request's other jobs)
+LOCK_QUEUED = driver.Sql(
+    "SELECT j.id, j.request_id, j.position, j.seed FROM unnest($1::text[], $2::int[]) AS r(id, wanted)"
+    " CROSS JOIN LATERAL (SELECT id, request_id, position, seed FROM jobs"
+    f" WHERE request_id = r.id AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT r.wanted"
+    " FOR UPDATE SKIP LOCKED) AS j"
+)
 CLAIM_ONE = driver.Sql(
     f"UPDATE jobs SET state = '{JobState.PROCESSING.value}', worker_id = $2, model = $3, popped_at = $4,"
     f" deadline = $5, attempts = attempts + 1 WHERE id = $1 AND state IN ({_FROM_QUEUED})"
@@ -77,16 +84,24 @@ class Claim:
 
 async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.datetime) -> list[list[Any]]:
     """Hand out queued jobs for several claims at once, in a few statements whatever their number: the queued
-    jobs of their requests are read (on PostgreSQL locked, skipping rows a concurrent claim holds: each job goes to
-    exactly one worker) and handed out in position order, claims served in the order given; the requests' queue
+    jobs of their requests are read (on PostgreSQL only as many as wanted, locked, skipping rows a concurrent claim
+    holds: each job goes to exactly one worker) and handed out in position order, claims served in the order given; the requests' queue
     entries count them out (and go when none is left). Returns, per claim, its (id, position, seed) rows in
     position order: fewer than asked, or none, when the jobs ran out.
 
     The request itself is not written: a request with a job out is kept from expiring by the sweep
     (``requests.expired``), and each result moves its expiry (``requests.charge_and_settle_all``)."""
     raw = await driver.raw(conn)
+    wanted: dict[str, int] = {}
+    for c in claims:
+        wanted[c.request_id] = wanted.get(c.request_id, 0) + c.count
+    ids = sorted(wanted)
+    if raw.is_sqlite:
+        found = await raw.fetch_keys(QUEUED_OF, ids)
+    else:
+        found = await raw.fetch(LOCK_QUEUED, ids, [wanted[i] for i in ids])
     available: dict[str, list[Any]] = {}
-    for row in await raw.fetch_keys(QUEUED_OF, sorted({c.request_id for c in claims})):
+    for row in sorted(found, key=lambda row: (row[1], row[2])):
         available.setdefault(row[1], []).append(row)
     at = raw.time(now)
     handed: list[list[Any]] = []

@@ -16,7 +16,7 @@ from horde.queue import clock as clock_mod, errors
 from horde.queue.domain.jobs import ResultState
 from horde.queue.domain.roles import Role
 from horde.queue.service import HordeService, SubmitAsk, pops
-from horde.queue.store import ledger, workers as worker_store
+from horde.queue.store import jobs as job_store, ledger, workers as worker_store
 from tests.factories import ask_image, make_user, pop
 
 
@@ -243,3 +243,40 @@ async def test_a_worker_saying_nothing_new_is_recorded_every_few_seconds_and_los
 async def recorded(service: HordeService, name: str) -> Any:
     async with service.ctx.db.read() as conn:
         return await worker_store.by_name(conn, name)
+
+
+async def test_a_claim_locks_only_the_jobs_it_takes(service: HordeService) -> None:
+    """PostgreSQL: while one transaction holds its claim on one job of a request, another transaction's claim on
+    the same request picks one of the other jobs (it is not left with every queued job locked and skipped)."""
+    if service.ctx.db.is_sqlite:
+        pytest.skip("SQLite has one writer: claims never run side by side")
+    requester = await make_user(service, "req", kudos=1000)
+    owner = await make_user(service, "owner")
+    created = await ask_image(service, requester, params={"width": 64, "height": 64, "steps": 4, "n": 3})
+    first_worker = await pop(service, owner, name="a", models=("other",))  # registers two workers, no jobs
+    await pop(service, owner, name="b", models=("other",))
+    assert not first_worker.found
+    async with service.ctx.db.read() as conn:
+        a, b = (await worker_store.by_name(conn, "a")), (await worker_store.by_name(conn, "b"))
+    assert a is not None and b is not None
+    deadline = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> list[list[Any]]:
+        async with service.ctx.db.write() as conn:
+            got = await job_store.claim_all(conn, [job_store.Claim(created.id, 1, a.id, "tiny", deadline)], deadline)
+            holding.set()
+            await release.wait()
+        return got
+
+    async def second() -> list[list[Any]]:
+        async with service.ctx.db.write() as conn:
+            return await job_store.claim_all(conn, [job_store.Claim(created.id, 1, b.id, "tiny", deadline)], deadline)
+
+    held = asyncio.ensure_future(first())
+    await holding.wait()
+    other = asyncio.ensure_future(second())
+    await asyncio.sleep(0.2)  # its pick has run; it waits for the request's queue entry, which the first holds
+    release.set()
+    [mine], [theirs] = await held, await other
+    assert len(mine) == 1 and len(theirs) == 1 and mine[0][0] != theirs[0][0]
