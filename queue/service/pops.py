@@ -356,10 +356,9 @@ class PopService:
         A worker that needs more (paused or in maintenance, every entry seen skipped while a model's list was cut
         short, or its claim lost to another node) takes the one-by-one path (``_find_and_claim``) afterwards."""
         popped: list[dto.PoppedJob | None] = [None] * len(ready)
-        slow: list[int] = []
         claims: list[tuple[int, job_store.Claim, Any, int]] = []
         fast = [k for k, (_, worker, _) in enumerate(ready) if not (worker.paused or worker.maintenance)]
-        slow += [k for k in range(len(ready)) if k not in set(fast)]
+        slow = [k for k, (_, worker, _) in enumerate(ready) if worker.paused or worker.maintenance]
         for kind in sorted({ready[k][0].ask.kind.value for k in fast}):
             group = [k for k in fast if ready[k][0].ask.kind.value == kind]
             owners = {k: {ready[k][2].owner_id, *ready[k][0].ask.priority_user_ids[:10]} for k in group}
@@ -399,18 +398,8 @@ class PopService:
                         popped[k] = _nothing(p.ask.kind.value, chosen)
                     continue
                 entry, req, needs = chosen
-                count = 1
-                if req.kind == GenerationKind.IMAGE.value:
-                    count = matching.batch_size(p.ask.max_pixels, p.ask.amount, entry.pixels, left[req.id])
-                left[req.id] -= count
-                ttl = self._ttl(req)
-                claim = job_store.Claim(
-                    request_id=req.id,
-                    count=count,
-                    worker_id=worker.id,
-                    model=matching.choose_model(profile, needs),
-                    deadline=now + dt.timedelta(seconds=ttl),
-                )
+                claim, ttl = self._claim_for(worker, profile, p.ask, entry, req, needs, left[req.id], now)
+                left[req.id] -= claim.count
                 claims.append((k, claim, req, ttl))
         if claims:
             handed = await job_store.claim_all(conn, [c[1] for c in claims], now)
@@ -452,17 +441,35 @@ class PopService:
             return entry, req, needs
         return skipped
 
-    def _ttl(self, req: Any) -> int:
+    def _claim_for(
+        self,
+        worker: Any,
+        profile: matching.WorkerProfile,
+        ask: PopAsk,
+        entry: Any,
+        req: Any,
+        needs: matching.RequestNeeds,
+        queued: int,
+        now: dt.datetime,
+    ) -> tuple[job_store.Claim, int]:
+        """The claim a worker makes on a request it may take (``queued`` of its jobs still to hand out), and the
+        job's time to live."""
+        count = 1
+        if req.kind == GenerationKind.IMAGE.value:
+            count = matching.batch_size(ask.max_pixels, ask.amount, entry.pixels, queued)
         settings = self.ctx.settings
-        return job_ttl(req.kind, req.params, settings.job_ttl_min_seconds, settings.text_job_ttl_seconds)
+        ttl = job_ttl(req.kind, req.params, settings.job_ttl_min_seconds, settings.text_job_ttl_seconds)
+        model = matching.choose_model(profile, needs)
+        return job_store.Claim(req.id, count, worker.id, model, now + dt.timedelta(seconds=ttl)), ttl
 
     async def _find_and_claim(
         self, conn: Any, worker: Any, profile: matching.WorkerProfile, ask: PopAsk, now: dt.datetime
     ) -> dto.PoppedJob:
+        """One worker on its own: a short look first (the best few of each model nearly always fit), a longer one
+        only if none did; a request whose jobs another pop took meanwhile is passed over."""
         owners = [profile.owner_id, *ask.priority_user_ids[:10]]
+        reqs: dict[str, Any] = {}
         skipped: Counter[str] = Counter()
-        seen: set[str] = set()
-        # a short look first (the best few of each model nearly always fit); a longer one only if none did
         for per_model in (FIRST_LOOK, CANDIDATES_PER_MODEL):
             entries = await queue_store.candidates(
                 conn,
@@ -473,22 +480,17 @@ class PopService:
             )
             if worker.maintenance or worker.paused:
                 entries = [e for e in entries if e.user_id in owners]
-            # own and priority users' requests first, then by rank; one look per request
+            # own and priority users' requests first, then by rank
             entries.sort(key=lambda e: (e.user_id not in owners, -e.rank))
-            for entry in entries:
-                if entry.request_id in seen:
-                    continue
-                seen.add(entry.request_id)
-                req = await request_store.by_id(conn, entry.request_id)
-                if req is None or req.state != RequestState.WAITING.value:
-                    continue
-                reason = matching.skip_reason(profile, self._needs_of(entry, req))
-                if reason is not None:
-                    skipped[reason.value] += 1
-                    continue
-                popped = await self._claim(conn, worker, profile, ask, req, entry, now)
-                if popped is not None:
-                    return popped
+            left = {e.request_id: e.queued for e in entries}
+            while not isinstance(chosen := await self._choose(conn, profile, entries, reqs, left), Counter):
+                entry, req, needs = chosen
+                claim, ttl = self._claim_for(worker, profile, ask, entry, req, needs, entry.queued, now)
+                [claimed] = await job_store.claim_all(conn, [claim], now)
+                if claimed:
+                    return _popped(req, claimed, claim.model, ttl)
+                left[req.id] = 0
+            skipped = chosen  # the longer look counts again every request the short one saw
             if all(count < per_model for count in Counter(e.model for e in entries).values()):
                 break  # the short look already saw everything there is
         return _nothing(ask.kind.value, skipped)
@@ -520,22 +522,3 @@ class PopService:
             max_length=params.get("max_length", 0) if req.kind == GenerationKind.TEXT.value else 0,
             max_context_length=params.get("max_context_length", 0) if req.kind == GenerationKind.TEXT.value else 0,
         )
-
-    async def _claim(
-        self,
-        conn: Any,
-        worker: Any,
-        profile: matching.WorkerProfile,
-        ask: PopAsk,
-        req: Any,
-        entry: Any,
-        now: dt.datetime,
-    ) -> dto.PoppedJob | None:
-        count = 1
-        if req.kind == GenerationKind.IMAGE.value:
-            count = matching.batch_size(ask.max_pixels, ask.amount, entry.pixels, entry.queued)
-        ttl = self._ttl(req)
-        model = matching.choose_model(profile, self._needs_of(entry, req))
-        deadline = now + dt.timedelta(seconds=ttl)
-        [claimed] = await job_store.claim_all(conn, [job_store.Claim(req.id, count, worker.id, model, deadline)], now)
-        return _popped(req, claimed, model, ttl) if claimed else None
