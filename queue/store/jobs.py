@@ -85,9 +85,9 @@ class Claim:
 async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.datetime) -> list[list[Any]]:
     """Hand out queued jobs for several claims at once, in a few statements whatever their number: the queued
     jobs of their requests are read (on PostgreSQL only as many as wanted, locked, skipping rows a concurrent claim
-    holds: each job goes to exactly one worker) and handed out in position order, claims served in the order given; the requests' queue
-    entries count them out (and go when none is left). Returns, per claim, its (id, position, seed) rows in
-    position order: fewer than asked, or none, when the jobs ran out.
+    holds: each job goes to exactly one worker) and handed out in position order, claims served in the order
+    given; the requests' queue entries count them out (and go when none is left). Returns, per claim, its
+    (id, position, seed) rows in position order: fewer than asked, or none, when the jobs ran out.
 
     The request itself is not written: a request with a job out is kept from expiring by the sweep
     (``requests.expired``), and each result moves its expiry (``requests.charge_and_settle_all``)."""

@@ -111,14 +111,17 @@ async def set_state(conn: AsyncConnection, request_id: str, state: RequestState,
     await conn.execute(R.update().where(R.c.id == request_id).values(state=state.value, updated_at=now))
 
 
+#: a worker holds one of the request's jobs: the request does not expire under it (the job's result, or its
+#: deadline, comes first)
+_JOB_OUT = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
+
+
 async def expired(
     conn: AsyncConnection, now: dt.datetime, *, gallery_before: dt.datetime | None = None, limit: int = 500
 ) -> list[Row]:
     """Requests past their expiry that are not kept in a gallery (and gallery requests older than
     ``gallery_before``, when galleries expire at all)."""
-    # a request with a job out is not expired under its worker: the job's result, or its deadline, comes first
-    out = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
-    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False), ~out)
+    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False), ~_JOB_OUT)
     if gallery_before is not None:
         unkept = sa.or_(unkept, sa.and_(R.c.kept.is_(True), R.c.updated_at < gallery_before))
     query = sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key).where(unkept).limit(limit)
@@ -126,10 +129,9 @@ async def expired(
 
 
 async def unserved_kept(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[str]:
-    out = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
     query = (
         sa.select(R.c.id)
-        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now, ~out)
+        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now, ~_JOB_OUT)
         .limit(limit)
     )
     return list((await conn.execute(query)).scalars().all())
