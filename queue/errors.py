@@ -175,6 +175,12 @@ class InvalidTransitionError(ConflictError):
     rc = "InvalidTransition"
 
 
+class AlreadyExistsError(ConflictError):
+    """This already exists (a concurrent call created it first)."""
+
+    rc = "AlreadyExists"
+
+
 class TooFastKudosTransfersError(ConflictError):
     """The recipient sent you kudos less than a minute ago; wait before sending it back."""
 
