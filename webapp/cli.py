@@ -138,10 +138,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return _serve(_settings(args))
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def run_worker_command(worker_args: Sequence[str]) -> int:
+    """``horde worker …``: the worker's own parser takes every argument after ``worker``, options first included
+    (an ``argparse.REMAINDER`` positional would not capture ``--url …`` when it comes first)."""
     from horde.worker.cli import main as worker_main
 
-    return worker_main(args.worker_args)
+    return worker_main(list(worker_args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,15 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--concurrency", type=int, default=None)
     create.set_defaults(func=cmd_users_create)
 
-    worker = sub.add_parser("worker", help="run a worker against a Horde (see horde worker --help)", add_help=False)
-    worker.add_argument("worker_args", nargs=argparse.REMAINDER)
-    worker.set_defaults(func=cmd_worker)
+    # listed for ``horde --help``; ``main`` hands everything after ``worker`` to the worker's own parser
+    sub.add_parser("worker", help="run a worker against a Horde (see horde worker --help)", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from horde.queue.errors import HordeError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["worker"]:
+        return run_worker_command(argv[1:])
     args = build_parser().parse_args(argv)
     check_environment()
     try:
