@@ -185,7 +185,11 @@ def test_readme_worker_line_serves_a_job(served: tuple[str, dict[str, str]]) -> 
     created = run_horde("users", "create", "gpu-owner", "--role", "trusted", env=env)
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip().splitlines()[-1]
-    ask = {"prompt": "a lighthouse", "params": {"width": 64, "height": 64, "steps": 2}, "models": ["tiny"]}
+    ask: dict[str, object] = {
+        "prompt": "a lighthouse",
+        "params": {"width": 64, "height": 64, "steps": 2},
+        "models": ["tiny"],
+    }
     request_id = str(_http(f"{url}/api/v2/generate/async", data=ask, key="0000000000")["id"])
 
     words = [*_filled(_readme_tiny_worker_line(), url, key), "--once", "--no-progress"]
