@@ -198,6 +198,7 @@ class ModelStatus:
     eta: int
     performance: float  #: average speed of one thread
     threads: int = 0  #: threads of all the workers serving the model
+    max_pixels: int = 0  #: the largest width × height an online worker of this model takes
 
 
 @dataclasses.dataclass(frozen=True)

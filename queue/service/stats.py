@@ -46,11 +46,13 @@ class StatsService:
         async with self.ctx.db.read() as conn:
             waiting = await queue_store.waiting_by_model(conn, kind)
         served: dict[str, list[tuple[float, int]]] = {}  #: model -> (speed per thread, threads) of each worker
+        max_pixels: dict[str, int] = {}
         for worker in snap.workers:
             if worker.kind != kind or worker.maintenance:
                 continue
             for model in worker.models:
                 served.setdefault(model, []).append((worker.things_per_second, max(1, worker.threads)))
+                max_pixels[model] = max(max_pixels.get(model, 0), worker.max_pixels)
         names = (set(served) | {m for m in waiting if m}) if name is None else {name}
         result = []
         for model in sorted(names):
@@ -69,6 +71,7 @@ class StatsService:
                     eta=eta,
                     performance=round(speed / threads, 3) if threads else 0.0,
                     threads=threads,
+                    max_pixels=max_pixels.get(model, 0),
                 )
             )
         return result

@@ -113,10 +113,25 @@ async def generate_form(request: Request) -> Response:
             forms.values_from_request(item.request.prompt, item.request.params, item.request.models),
             item.generation.seed,
         )
-    if not values["model"]:
-        rows = await _model_rows(request, "image")
-        values["model"] = next((row.name for row in rows if row.workers), "")
+    if not again:
+        _served_defaults(values, query, await _model_rows(request, "image"))
     return await _page(request, values, source_item=await _source_item(request, query.get("source")))
+
+
+def _served_defaults(values: dict[str, Any], query: Mapping[str, str], rows: list[dto.ModelStatus]) -> None:
+    """Defaults a newcomer's first press of Generate can be served with: an online model (the busiest-served one)
+    and, unless the link sets a size, the default size when its workers take it, else the largest preset they do."""
+    online = sorted((row for row in rows if row.workers), key=lambda row: (-row.workers, row.name))
+    if not values["model"] and online:
+        values["model"] = online[0].name
+    served = next((row for row in online if row.name == values["model"]), None)
+    if served is None or "width" in query or "height" in query:
+        return
+    if values["width"] * values["height"] <= served.max_pixels:
+        return
+    fitting = [(w * h, w, h) for _, w, h in forms.SIZE_PRESETS if w * h <= served.max_pixels]
+    if fitting:
+        _, values["width"], values["height"] = max(fitting)
 
 
 async def _read_upload_form(request: Request) -> tuple[dict[str, Any], bytes | None, bytes | None, str]:
