@@ -46,59 +46,63 @@ def clip_tokenizer(model_max_length: int = 77) -> Any:
     return transformers.CLIPTokenizer(vocab=vocab, merges=[], model_max_length=model_max_length)
 
 
+#: the tiny SD-1.x-shaped UNet, VAE, CLIP text encoder and Euler scheduler, as constructor arguments
+UNET: dict[str, Any] = {
+    "sample_size": 32,
+    "out_channels": 4,
+    "block_out_channels": (32, 64),
+    "layers_per_block": 2,
+    "down_block_types": ("CrossAttnDownBlock2D", "DownBlock2D"),
+    "up_block_types": ("UpBlock2D", "CrossAttnUpBlock2D"),
+    "cross_attention_dim": 32,
+    "attention_head_dim": 8,
+    "norm_num_groups": 32,
+}
+VAE: dict[str, Any] = {
+    "in_channels": 3,
+    "out_channels": 3,
+    "block_out_channels": (32, 64),
+    "down_block_types": ("DownEncoderBlock2D", "DownEncoderBlock2D"),
+    "up_block_types": ("UpDecoderBlock2D", "UpDecoderBlock2D"),
+    "latent_channels": 4,
+    "norm_num_groups": 32,
+    "sample_size": 64,
+}
+TEXT_ENCODER: dict[str, Any] = {
+    "hidden_size": 32,
+    "intermediate_size": 37,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "max_position_embeddings": 77,
+}
+SCHEDULER: dict[str, Any] = {
+    "num_train_timesteps": 1000,
+    "beta_start": 0.00085,
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "timestep_spacing": "trailing",
+    "steps_offset": 1,
+}
+
+
 def sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict[str, Any]:
     """The modules of the tiny SD pipeline (UNet, VAE, CLIP text encoder, tokenizer, Euler scheduler)."""
-    torch.manual_seed(seed)
-    unet = diffusers.UNet2DConditionModel(
-        sample_size=32,
-        in_channels=unet_in_channels,
-        out_channels=4,
-        block_out_channels=(32, 64),
-        layers_per_block=2,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32,
-        attention_head_dim=8,
-        norm_num_groups=32,
-    )
-    vae = diffusers.AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        block_out_channels=(32, 64),
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        latent_channels=4,
-        norm_num_groups=32,
-        sample_size=64,
-    )
+    torch.manual_seed(seed)  # the modules draw their weights in this order: UNet, VAE, text encoder
+    unet = diffusers.UNet2DConditionModel(in_channels=unet_in_channels, **UNET)
+    vae = diffusers.AutoencoderKL(**VAE)
     tokenizer = clip_tokenizer()
-    text_encoder = transformers.CLIPTextModel(
-        transformers.CLIPTextConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            max_position_embeddings=77,
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    )
-    scheduler = diffusers.EulerDiscreteScheduler(
-        num_train_timesteps=1000,
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        timestep_spacing="trailing",
-        steps_offset=1,
-    )
+    special = {
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    config = transformers.CLIPTextConfig(vocab_size=len(tokenizer), **TEXT_ENCODER, **special)
     return {
         "unet": unet,
         "vae": vae,
-        "text_encoder": text_encoder,
+        "text_encoder": transformers.CLIPTextModel(config),
         "tokenizer": tokenizer,
-        "scheduler": scheduler,
+        "scheduler": diffusers.EulerDiscreteScheduler(**SCHEDULER),
         "safety_checker": None,
         "feature_extractor": None,
         "image_encoder": None,
