@@ -15,30 +15,6 @@ PER_ARTIFACTS = 5.0
 FOR_BEST = 15.0
 
 
-class AestheticsNotCompletedError(errors.ValidationError):
-    """Only a finished request can be rated."""
-
-    rc = "AestheticsNotCompleted"
-
-
-class AestheticsNotPublicError(errors.ValidationError):
-    """Only a shared request can be rated."""
-
-    rc = "AestheticsNotPublic"
-
-
-class AestheticsAlreadyExistError(errors.ValidationError):
-    """This request was already rated."""
-
-    rc = "AestheticsAlreadyExist"
-
-
-class AestheticsMissingError(errors.ValidationError):
-    """Give a best image, ratings, or both."""
-
-    rc = "AestheticsMissing"
-
-
 @dataclasses.dataclass(frozen=True)
 class Rating:
     job_id: str
@@ -48,7 +24,7 @@ class Rating:
 
 def _check(best: str | None, ratings: tuple[Rating, ...]) -> None:
     if not best and not ratings:
-        raise AestheticsMissingError
+        raise errors.AestheticsMissingError
     for r in ratings:
         if not 1 <= r.rating <= 10 or (r.artifacts is not None and not 0 <= r.artifacts <= 5):
             raise errors.ValidationError("rating is 1-10, artifacts 0-5.", {"ratings": "out of range"})
@@ -77,15 +53,15 @@ class RatingService:
             if req.user_id != actor.user_id or actor.is_anonymous:
                 raise errors.NotOwnerError
             if req.state != RequestState.DONE.value:
-                raise AestheticsNotCompletedError
+                raise errors.AestheticsNotCompletedError
             if not req.shared:
-                raise AestheticsNotPublicError
+                raise errors.AestheticsNotPublicError
             done = {j.id for j in await request_store.jobs_of(conn, request_id) if j.state == JobState.DONE.value}
             wanted = {r.job_id for r in ratings} | ({best} if best else set())
             if not wanted <= done:
                 raise errors.InvalidJobIdError("A rated image does not belong to this request.")
             if await rating_store.rated_job_ids(conn, sorted(done)):
-                raise AestheticsAlreadyExistError
+                raise errors.AestheticsAlreadyExistError
             reward = sum(PER_RATING + (PER_ARTIFACTS if r.artifacts is not None else 0) for r in ratings)
             if best and (not ratings or any(r.job_id != best for r in ratings)):
                 reward += FOR_BEST

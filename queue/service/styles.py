@@ -41,18 +41,6 @@ KEEP_ALWAYS = ("n", "seed")
 KEEP_IF_UNSET = {"image": ("width", "height"), "text": ("max_length", "max_context_length")}
 
 
-class StylesRequiresCustomizerError(errors.ForbiddenError):
-    """Only trusted users may create styles."""
-
-    rc = "StylesRequiresCustomizer"
-
-
-class StylePromptMissingVarsError(errors.ValidationError):
-    """An image style's prompt needs both {p} and {np}; a text style's needs {p}."""
-
-    rc = "StylePromptMissingVars"
-
-
 def _info(row: Any) -> dto.StyleInfo:
     return dto.StyleInfo(
         id=row.id,
@@ -96,7 +84,7 @@ def _values(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         prompt = str(fields["prompt"])
         needed = ("{p}", "{np}") if kind == GenerationKind.IMAGE.value else ("{p}",)
         if any(var not in prompt for var in needed) or len(prompt) > params_mod.MAX_PROMPT_CHARS:
-            raise StylePromptMissingVarsError(field_errors={"prompt": " and ".join(needed) + " required"})
+            raise errors.StylePromptMissingVarsError(field_errors={"prompt": " and ".join(needed) + " required"})
         values["prompt"] = prompt
     if fields.get("params") is not None:
         values["params"] = _check_params(kind, fields["params"])
@@ -133,7 +121,7 @@ class StyleService:
     async def create(self, actor: dto.Actor, kind: GenerationKind, **fields: Any) -> dto.StyleInfo:
         """A new style; ``name`` and ``prompt`` are required (the prompt defaults as AI Horde's do)."""
         if actor.is_anonymous or not at_least(actor.role, Role.TRUSTED):
-            raise StylesRequiresCustomizerError
+            raise errors.StylesRequiresCustomizerError
         given = {k: v for k, v in fields.items() if v is not None}
         given.setdefault("prompt", "{p}{np}" if kind is GenerationKind.IMAGE else "{p}")
         if not given.get("name"):

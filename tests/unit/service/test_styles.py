@@ -9,7 +9,7 @@ from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.roles import Role
 from horde.queue.service import GenerationAsk, HordeService
-from horde.queue.service.styles import StylePromptMissingVarsError, StylesRequiresCustomizerError, fill_prompt
+from horde.queue.service.styles import fill_prompt
 from tests.factories import make_user
 
 IMAGE = GenerationKind.IMAGE
@@ -26,7 +26,7 @@ async def make_style(
 
 async def test_only_trusted_users_create_styles(service: HordeService) -> None:
     plain = await make_user(service, "plain")
-    with pytest.raises(StylesRequiresCustomizerError):
+    with pytest.raises(errors.StylesRequiresCustomizerError):
         await service.styles.create(plain, IMAGE, name="x", prompt="{p}{np}")
     _, style = await make_style(service)
     assert style.name == "oil" and style.params == {"steps": 8} and style.creator.startswith("stylist#")
@@ -34,7 +34,7 @@ async def test_only_trusted_users_create_styles(service: HordeService) -> None:
 
 async def test_style_prompt_needs_both_placeholders_and_names_are_unique(service: HordeService) -> None:
     owner, _ = await make_style(service)
-    with pytest.raises(StylePromptMissingVarsError):
+    with pytest.raises(errors.StylePromptMissingVarsError):
         await service.styles.create(owner, IMAGE, name="bad", prompt="{p} only")
     with pytest.raises(errors.NameAlreadyExistsError):
         await service.styles.create(owner, IMAGE, name="oil", prompt="{p}{np}")
