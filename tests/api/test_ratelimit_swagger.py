@@ -53,6 +53,6 @@ def test_the_documented_samplers_are_the_engine_samplers() -> None:
     from typing import get_args
 
     from horde.queue.domain import params
-    from horde.webapp.api import schemas
+    from horde.webapp.api.schemas import generate as schemas
 
     assert set(get_args(schemas.SAMPLERS)) == params.KNOWN_SAMPLERS

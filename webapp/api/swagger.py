@@ -11,8 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from horde.webapp.api import schemas
-from horde.webapp.api.http import Endpoint
+from horde.webapp.api.endpoint import Endpoint
+from horde.webapp.api.schemas import base, generate
 
 REF = "#/definitions/{model}"
 ERROR_TEXT = {
@@ -53,9 +53,9 @@ class Definitions:
     def __init__(self) -> None:
         self.items: dict[str, Any] = {}
 
-    def ref(self, model: type[schemas.Input] | type[schemas.Output], *, many: bool = False) -> dict[str, Any]:
+    def ref(self, model: type[base.Input] | type[base.Output], *, many: bool = False) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, by_alias=True, mode="serialization")
-        if issubclass(model, schemas.Input):
+        if issubclass(model, base.Input):
             schema = model.model_json_schema(ref_template=REF, by_alias=True, mode="validation")
         for name, sub in schema.pop("$defs", {}).items():
             self.items[name] = to_swagger(sub)
@@ -64,7 +64,7 @@ class Definitions:
         return {"type": "array", "items": ref} if many else ref
 
 
-def _query_parameters(model: type[schemas.Input]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[base.Input]) -> list[dict[str, Any]]:
     schema = to_swagger(model.model_json_schema())
     params = []
     for name, prop in schema.get("properties", {}).items():
@@ -97,14 +97,14 @@ def operation(endpoint: Endpoint, defs: Definitions) -> dict[str, Any]:
         ok["schema"] = defs.ref(endpoint.response, many=endpoint.many)
     responses: dict[str, Any] = {str(endpoint.status): ok}
     if endpoint.status == 202:
-        responses["200"] = {"description": "Dry run: the cost only", "schema": defs.ref(schemas.DryRunKudos)}
+        responses["200"] = {"description": "Dry run: the cost only", "schema": defs.ref(generate.DryRunKudos)}
     errors = {400, 401, 403, 404, *endpoint.extra_statuses}
     if endpoint.limit:
         errors.add(429)
     for status in sorted(errors):
         responses[str(status)] = {
             "description": ERROR_TEXT.get(status, "Error"),
-            "schema": defs.ref(schemas.RequestError),
+            "schema": defs.ref(base.RequestError),
         }
     if endpoint.limit:
         responses["429"]["headers"] = {"Retry-After": {"type": "integer", "description": "Seconds to wait"}}

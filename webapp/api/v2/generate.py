@@ -15,7 +15,9 @@ from starlette.responses import JSONResponse, Response
 from horde.queue import dto, errors
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
 from horde.queue.service.ratings import Rating
-from horde.webapp.api import http, schemas, signing
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses, signing
+from horde.webapp.api.schemas import generate as schemas
 
 
 def base_url(request: Request) -> str:
@@ -115,31 +117,31 @@ def created_view(created: dto.RequestCreated) -> schemas.RequestAsync:
 
 async def queue_or_estimate(request: Request, kind: GenerationKind, ask: GenerationAsk, dry_run: bool) -> Response:
     """Answer ``generate/async`` and ``generate/text/async``: the cost for a dry run, else 202 and the new id."""
-    who = await http.actor(request)
-    svc = http.service(request)
+    who = await caller.actor(request)
+    svc = context.service(request)
     if dry_run:
         estimate = await svc.requests.estimate(who, kind, ask)
-        return http.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
+        return responses.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
     created = await svc.requests.submit(who, kind, ask)
-    return http.ok(created_view(created), status=202)
+    return responses.ok(created_view(created), status=202)
 
 
 async def generate_async(request: Request) -> Response:
-    data = await http.body(request, schemas.GenerationInputStable)
+    data = await parsing.body(request, schemas.GenerationInputStable)
     return await queue_or_estimate(request, GenerationKind.IMAGE, image_ask(data), data.dry_run)
 
 
 async def check(request: Request) -> Response:
-    st = await http.service(request).requests.status(None, http.path_str(request, "id"), with_generations=False)
+    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"), with_generations=False)
     return JSONResponse(check_view(st))
 
 
 async def image_generation(request: Request, st: dto.RequestStatus, gen: dto.Generation) -> dict[str, object]:
     if st.r2:
-        secret = http.service(request).ctx.secret
+        secret = context.service(request).ctx.secret
         img = signing.signed_url(base_url(request), secret, signing.DOWNLOAD, gen.id, ttl=signing.DOWNLOAD_TTL)
     else:
-        data = await http.service(request).results.load_job_result(gen.id)
+        data = await context.service(request).results.load_job_result(gen.id)
         img = base64.b64encode(await as_webp(data)).decode() if data is not None else "N/A"
     return {
         "worker_id": gen.worker_id,
@@ -160,19 +162,19 @@ async def status_view(request: Request, st: dto.RequestStatus) -> dict[str, obje
 
 
 async def status(request: Request) -> Response:
-    st = await http.service(request).requests.status(None, http.path_str(request, "id"))
+    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"))
     return JSONResponse(await status_view(request, st))
 
 
 async def cancel_request(request: Request) -> dto.RequestStatus:
     """Cancel with the caller's key; without one, holding the request's id is enough (horde-sdk sends no key)."""
-    svc = http.service(request)
-    request_id = http.path_str(request, "id")
-    if http.api_key(request) is None:
+    svc = context.service(request)
+    request_id = parsing.path_str(request, "id")
+    if caller.api_key(request) is None:
         st = await svc.requests.status(None, request_id, with_generations=False)
-        who = await svc.users.actor_for(st.user_id, ip=http.client_ip(request))
+        who = await svc.users.actor_for(st.user_id, ip=context.client_ip(request))
     else:
-        who = await http.actor(request)
+        who = await caller.actor(request)
     return await svc.requests.cancel(who, request_id)
 
 
@@ -181,13 +183,13 @@ async def cancel(request: Request) -> Response:
 
 
 async def rate(request: Request) -> Response:
-    data = await http.body(request, schemas.AestheticsPayload)
-    who = await http.actor(request)
+    data = await parsing.body(request, schemas.AestheticsPayload)
+    who = await caller.actor(request)
     ratings = tuple(Rating(r.id, r.rating, r.artifacts) for r in data.ratings)
-    reward = await http.service(request).ratings.rate(
-        who, http.path_str(request, "id"), best=data.best, ratings=ratings
+    reward = await context.service(request).ratings.rate(
+        who, parsing.path_str(request, "id"), best=data.best, ratings=ratings
     )
-    return http.ok(schemas.GenerationRated(reward=reward))
+    return responses.ok(schemas.GenerationRated(reward=reward))
 
 
 # --- worker ---------------------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ def pop_ask(data: schemas.PopInputStable) -> PopAsk:
 async def source_b64(request: Request, key: str | None) -> str | None:
     if key is None:
         return None
-    data = await http.service(request).results.load(key)
+    data = await context.service(request).results.load(key)
     return base64.b64encode(data).decode() if data is not None else None
 
 
@@ -245,7 +247,7 @@ async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]
         control_type=p.get("control_type"),
         use_nsfw_censor=popped.nsfw_censor,
     )
-    secret, base = http.service(request).ctx.secret, base_url(request)
+    secret, base = context.service(request).ctx.secret, base_url(request)
     uploads = [signing.signed_url(base, secret, signing.UPLOAD, i, ttl=signing.UPLOAD_TTL) for i in popped.ids]
     view: dict[str, object] = {
         "payload": payload.model_dump(mode="json", exclude_none=True),
@@ -267,15 +269,15 @@ async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]
 
 
 async def pop(request: Request) -> Response:
-    data = await http.body(request, schemas.PopInputStable)
-    who = await http.actor(request)
-    popped = await http.service(request).workers.pop(who, pop_ask(data))
+    data = await parsing.body(request, schemas.PopInputStable)
+    who = await caller.actor(request)
+    popped = await context.service(request).workers.pop(who, pop_ask(data))
     return JSONResponse(await pop_view(request, popped))
 
 
 async def submit(request: Request) -> Response:
-    data = await http.body(request, schemas.SubmitInput)
-    who = await http.actor(request)
+    data = await parsing.body(request, schemas.SubmitInput)
+    who = await caller.actor(request)
     image = None
     if data.state != "faulted" and data.generation not in ("", "R2"):
         image = decode_base64(data.generation, "generation")
@@ -286,8 +288,8 @@ async def submit(request: Request) -> Response:
         image=image,
         gen_metadata=tuple(data.gen_metadata),
     )
-    result = await http.service(request).workers.submit(who, ask)
-    return http.ok(schemas.GenerationSubmitted(reward=round(result.reward, 2)))
+    result = await context.service(request).workers.submit(who, ask)
+    return responses.ok(schemas.GenerationSubmitted(reward=round(result.reward, 2)))
 
 
 # --- signed result URLs ---------------------------------------------------------------------------------------
@@ -300,7 +302,7 @@ class BadSignatureError(errors.ForbiddenError):
 
 
 def _verify(request: Request, purpose: str, job_id: str) -> None:
-    secret = http.service(request).ctx.secret
+    secret = context.service(request).ctx.secret
     q = request.query_params
     if not signing.verify(secret, purpose, job_id, q.get("expires"), q.get("signature")):
         raise BadSignatureError
@@ -308,17 +310,17 @@ def _verify(request: Request, purpose: str, job_id: str) -> None:
 
 async def upload(request: Request) -> Response:
     """A worker's PUT of a result to its ``r2_upload`` URL: any bytes, any (or no) content type; answers 200."""
-    job_id = http.path_str(request, "id")
+    job_id = parsing.path_str(request, "id")
     _verify(request, signing.UPLOAD, job_id)
     data = await request.body()
-    await http.service(request).workers.upload_result(job_id, data)
+    await context.service(request).workers.upload_result(job_id, data)
     return Response(status_code=200)
 
 
 async def download(request: Request) -> Response:
-    job_id = http.path_str(request, "id")
+    job_id = parsing.path_str(request, "id")
     _verify(request, signing.DOWNLOAD, job_id)
-    data = await http.service(request).results.load_job_result(job_id)
+    data = await context.service(request).results.load_job_result(job_id)
     if data is None:
         raise errors.NotFoundError("This result is gone.")
     return Response(data, media_type="image/webp", headers={"Cache-Control": "private, max-age=1800"})

@@ -8,7 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import clock, dto, errors
-from horde.webapp.api import http, schemas
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses
+from horde.webapp.api.schemas import base, moderation as schemas
 
 
 def filter_view(f: dto.FilterInfo) -> dict[str, object]:
@@ -19,9 +21,9 @@ def filter_view(f: dto.FilterInfo) -> dict[str, object]:
 
 
 async def filters(request: Request) -> Response:
-    q = http.query(request, schemas.FiltersQuery)
-    who = await http.actor(request)
-    found = await http.service(request).moderation.list_filters(who, q.filter_type)
+    q = parsing.query(request, schemas.FiltersQuery)
+    who = await caller.actor(request)
+    found = await context.service(request).moderation.list_filters(who, q.filter_type)
     if q.contains:
         found = [f for f in found if q.contains in f.regex or q.contains in (f.description or "")]
     return JSONResponse([filter_view(f) for f in found])
@@ -29,20 +31,20 @@ async def filters(request: Request) -> Response:
 
 async def check_prompt(request: Request) -> Response:
     """Which filter types a prompt matches (moderators; AI Horde's ``POST /filters``)."""
-    data = await http.body(request, schemas.FilterCheckInput)
-    who = await http.actor(request)
-    svc = http.service(request)
+    data = await parsing.body(request, schemas.FilterCheckInput)
+    who = await caller.actor(request)
+    svc = context.service(request)
     await svc.moderation.list_filters(who, -1)  # the moderator check
     matches = await svc.moderation.check_prompt(data.prompt)
     if data.filter_type is not None:
         matches = [m for m in matches if m == data.filter_type]
-    return http.ok(schemas.FilterPromptSuspicion(suspicion=len(matches), matches=matches))
+    return responses.ok(schemas.FilterPromptSuspicion(suspicion=len(matches), matches=matches))
 
 
 async def add_filter(request: Request) -> Response:
-    data = await http.body(request, schemas.PutNewFilter)
-    who = await http.actor(request)
-    made = await http.service(request).moderation.put_filter(
+    data = await parsing.body(request, schemas.PutNewFilter)
+    who = await caller.actor(request)
+    made = await context.service(request).moderation.put_filter(
         who,
         regex=data.regex,
         filter_type=data.filter_type,
@@ -53,22 +55,22 @@ async def add_filter(request: Request) -> Response:
 
 
 def filter_id(request: Request) -> int:
-    return http.path_int(request, "filter_id", errors.FilterNotFoundError)
+    return parsing.path_int(request, "filter_id", errors.FilterNotFoundError)
 
 
 async def one_filter(request: Request) -> Response:
-    who = await http.actor(request)
+    who = await caller.actor(request)
     wanted = filter_id(request)
-    for f in await http.service(request).moderation.list_filters(who):
+    for f in await context.service(request).moderation.list_filters(who):
         if f.id == wanted:
             return JSONResponse(filter_view(f))
     raise errors.FilterNotFoundError
 
 
 async def patch_filter(request: Request) -> Response:
-    data = await http.body(request, schemas.PatchExistingFilter)
-    who = await http.actor(request)
-    svc = http.service(request)
+    data = await parsing.body(request, schemas.PatchExistingFilter)
+    who = await caller.actor(request)
+    svc = context.service(request)
     wanted = filter_id(request)
     current = next((f for f in await svc.moderation.list_filters(who) if f.id == wanted), None)
     if current is None:
@@ -85,9 +87,9 @@ async def patch_filter(request: Request) -> Response:
 
 
 async def delete_filter(request: Request) -> Response:
-    who = await http.actor(request)
-    await http.service(request).moderation.delete_filter(who, filter_id(request))
-    return http.ok(schemas.SimpleResponse())
+    who = await caller.actor(request)
+    await context.service(request).moderation.delete_filter(who, filter_id(request))
+    return responses.ok(base.SimpleResponse())
 
 
 # --- IP timeouts ----------------------------------------------------------------------------------------------
@@ -101,23 +103,23 @@ def ip_of(value: str) -> str:
 
 
 async def ip_timeouts(request: Request) -> Response:
-    who = await http.actor(request)
+    who = await caller.actor(request)
     now = clock.now()
-    found = await http.service(request).moderation.ip_timeouts(who)
-    return http.ok(
+    found = await context.service(request).moderation.ip_timeouts(who)
+    return responses.ok(
         [schemas.IPTimeout(ipaddr=t.ip, seconds=max(0, int((t.expires_at - now).total_seconds()))) for t in found]
     )
 
 
 async def add_ip_timeout(request: Request) -> Response:
-    data = await http.body(request, schemas.AddTimeoutIPInput)
-    who = await http.actor(request)
-    await http.service(request).moderation.put_ip_timeout(who, ip_of(data.ipaddr), hours=data.hours)
-    return http.ok(schemas.SimpleResponse())
+    data = await parsing.body(request, schemas.AddTimeoutIPInput)
+    who = await caller.actor(request)
+    await context.service(request).moderation.put_ip_timeout(who, ip_of(data.ipaddr), hours=data.hours)
+    return responses.ok(base.SimpleResponse())
 
 
 async def delete_ip_timeout(request: Request) -> Response:
-    data = await http.body(request, schemas.DeleteTimeoutIPInput)
-    who = await http.actor(request)
-    await http.service(request).moderation.delete_ip_timeout(who, ip_of(data.ipaddr))
-    return http.ok(schemas.SimpleResponse())
+    data = await parsing.body(request, schemas.DeleteTimeoutIPInput)
+    who = await caller.actor(request)
+    await context.service(request).moderation.delete_ip_timeout(who, ip_of(data.ipaddr))
+    return responses.ok(base.SimpleResponse())

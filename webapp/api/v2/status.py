@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
-from horde.webapp.api import http, schemas
+from horde.webapp import context
+from horde.webapp.api import parsing, responses
+from horde.webapp.api.schemas import status as schemas
 
 
 def version() -> str:
@@ -23,16 +25,16 @@ VERSION = version()
 
 
 async def heartbeat(request: Request) -> Response:
-    return http.ok(schemas.HordeHeartbeat(message="OK", version=VERSION))
+    return responses.ok(schemas.HordeHeartbeat(message="OK", version=VERSION))
 
 
 async def modes(request: Request) -> Response:
-    return http.ok(schemas.HordeModes(maintenance_mode=False, invite_only_mode=False, raid_mode=False))
+    return responses.ok(schemas.HordeModes(maintenance_mode=False, invite_only_mode=False, raid_mode=False))
 
 
 async def performance(request: Request) -> Response:
-    p = await http.service(request).stats.performance()
-    return http.ok(
+    p = await context.service(request).stats.performance()
+    return responses.ok(
         schemas.HordePerformance(
             queued_requests=p.queued_requests,
             queued_text_requests=p.queued_text_requests,
@@ -61,37 +63,37 @@ def model_view(m: dto.ModelStatus) -> schemas.ActiveModel:
 
 
 async def models(request: Request) -> Response:
-    q = http.query(request, schemas.ModelsQuery)
-    found = await http.service(request).stats.models(q.type)
+    q = parsing.query(request, schemas.ModelsQuery)
+    found = await context.service(request).stats.models(q.type)
     shown = [
         model_view(m)
         for m in found
         if (q.min_count is None or m.workers >= q.min_count) and (q.max_count is None or m.workers <= q.max_count)
     ]
-    return http.ok(shown)
+    return responses.ok(shown)
 
 
 async def model(request: Request) -> Response:
-    q = http.query(request, schemas.ModelsQuery)
-    found = await http.service(request).stats.models(q.type, http.path_str(request, "model_name"))
-    return http.ok([model_view(m) for m in found])
+    q = parsing.query(request, schemas.ModelsQuery)
+    found = await context.service(request).stats.models(q.type, parsing.path_str(request, "model_name"))
+    return responses.ok([model_view(m) for m in found])
 
 
 async def img_totals(request: Request) -> Response:
-    totals = await http.service(request).stats.totals("image")
+    totals = await context.service(request).stats.totals("image")
     return JSONResponse({period: {"images": n, "ps": round(mps * 1_000_000)} for period, (n, mps) in totals.items()})
 
 
 async def text_totals(request: Request) -> Response:
-    totals = await http.service(request).stats.totals("text")
+    totals = await context.service(request).stats.totals("text")
     return JSONResponse({period: {"requests": n, "tokens": round(t)} for period, (n, t) in totals.items()})
 
 
 async def img_models(request: Request) -> Response:
-    http.query(request, schemas.StatsQuery)
-    return JSONResponse(await http.service(request).stats.model_totals("image"))
+    parsing.query(request, schemas.StatsQuery)
+    return JSONResponse(await context.service(request).stats.model_totals("image"))
 
 
 async def text_models(request: Request) -> Response:
-    http.query(request, schemas.StatsQuery)
-    return JSONResponse(await http.service(request).stats.model_totals("text"))
+    parsing.query(request, schemas.StatsQuery)
+    return JSONResponse(await context.service(request).stats.model_totals("text"))

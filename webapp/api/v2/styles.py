@@ -7,10 +7,12 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
 from horde.queue.service import GenerationKind
-from horde.webapp.api import http, schemas, style_schemas as ss
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses
+from horde.webapp.api.schemas import base, styles as schemas
 
-INPUT = {GenerationKind.IMAGE: ss.ModelStyleInputStable, GenerationKind.TEXT: ss.ModelStyleInputKobold}
-PATCH = {GenerationKind.IMAGE: ss.ModelStylePatchStable, GenerationKind.TEXT: ss.ModelStylePatchKobold}
+INPUT = {GenerationKind.IMAGE: schemas.ModelStyleInputStable, GenerationKind.TEXT: schemas.ModelStyleInputKobold}
+PATCH = {GenerationKind.IMAGE: schemas.ModelStylePatchStable, GenerationKind.TEXT: schemas.ModelStylePatchKobold}
 
 
 def _kind(request: Request) -> GenerationKind:
@@ -29,52 +31,52 @@ def style_view(style: dto.StyleInfo) -> dict[str, object]:
         "creator": style.creator,
     }
     if style.kind == GenerationKind.TEXT.value:
-        text = ss.StyleKobold.model_validate({**common, "params": style.params})
+        text = schemas.StyleKobold.model_validate({**common, "params": style.params})
         return text.model_dump(mode="json", exclude_none=True)
-    image = ss.StyleStable.model_validate({**common, "params": style.params})
+    image = schemas.StyleStable.model_validate({**common, "params": style.params})
     return image.model_dump(mode="json", exclude_none=True)
 
 
 async def listing(request: Request) -> Response:
-    q = http.query(request, ss.StylesQuery)
-    viewer = await http.actor(request) if http.api_key(request) else None
-    styles = await http.service(request).styles.listing(_kind(request), viewer=viewer, sort=q.sort, page=q.page)
+    q = parsing.query(request, schemas.StylesQuery)
+    viewer = await caller.actor(request) if caller.api_key(request) else None
+    styles = await context.service(request).styles.listing(_kind(request), viewer=viewer, sort=q.sort, page=q.page)
     return JSONResponse([style_view(s) for s in styles])
 
 
 async def create(request: Request) -> Response:
     kind = _kind(request)
-    data = await http.body(request, INPUT[kind])
-    who = await http.actor(request)
+    data = await parsing.body(request, INPUT[kind])
+    who = await caller.actor(request)
     fields = data.model_dump(exclude_none=True)
-    style = await http.service(request).styles.create(who, kind, **fields)
-    return http.ok(ss.StyleModify(id=style.id), status=200)
+    style = await context.service(request).styles.create(who, kind, **fields)
+    return responses.ok(schemas.StyleModify(id=style.id), status=200)
 
 
 async def one(request: Request) -> Response:
-    style = await http.service(request).styles.get(http.path_str(request, "style_id"), _kind(request))
+    style = await context.service(request).styles.get(parsing.path_str(request, "style_id"), _kind(request))
     return JSONResponse(style_view(style))
 
 
 async def by_name(request: Request) -> Response:
-    style = await http.service(request).styles.get(http.path_str(request, "name"), _kind(request))
+    style = await context.service(request).styles.get(parsing.path_str(request, "name"), _kind(request))
     return JSONResponse(style_view(style))
 
 
 async def modify(request: Request) -> Response:
     kind = _kind(request)
-    style_id = http.path_str(request, "style_id")
-    svc = http.service(request)
+    style_id = parsing.path_str(request, "style_id")
+    svc = context.service(request)
     await svc.styles.get(style_id, kind)
-    data = await http.body(request, PATCH[kind])
-    who = await http.actor(request)
+    data = await parsing.body(request, PATCH[kind])
+    who = await caller.actor(request)
     style = await svc.styles.update(who, style_id, **data.model_dump(exclude_none=True))
-    return http.ok(ss.StyleModify(id=style.id))
+    return responses.ok(schemas.StyleModify(id=style.id))
 
 
 async def delete(request: Request) -> Response:
-    style_id = http.path_str(request, "style_id")
-    svc = http.service(request)
+    style_id = parsing.path_str(request, "style_id")
+    svc = context.service(request)
     await svc.styles.get(style_id, _kind(request))
-    await svc.styles.delete(await http.actor(request), style_id)
-    return http.ok(schemas.SimpleResponse())
+    await svc.styles.delete(await caller.actor(request), style_id)
+    return responses.ok(base.SimpleResponse())

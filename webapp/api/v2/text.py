@@ -7,7 +7,9 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
-from horde.webapp.api import http, schemas
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses
+from horde.webapp.api.schemas import generate as image_schemas, text as schemas
 from horde.webapp.api.v2.generate import cancel_request, check_view, priority_ids, queue_or_estimate
 
 
@@ -27,7 +29,7 @@ def text_ask(data: schemas.GenerationInputKobold) -> GenerationAsk:
 
 
 async def text_async(request: Request) -> Response:
-    data = await http.body(request, schemas.GenerationInputKobold)
+    data = await parsing.body(request, schemas.GenerationInputKobold)
     return await queue_or_estimate(request, GenerationKind.TEXT, text_ask(data), data.dry_run)
 
 
@@ -48,7 +50,7 @@ def status_view(st: dto.RequestStatus) -> dict[str, object]:
 
 
 async def text_status(request: Request) -> Response:
-    st = await http.service(request).requests.status(None, http.path_str(request, "id"))
+    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"))
     return JSONResponse(status_view(st))
 
 
@@ -57,8 +59,8 @@ async def text_cancel(request: Request) -> Response:
 
 
 async def text_pop(request: Request) -> Response:
-    data = await http.body(request, schemas.PopInputKobold)
-    who = await http.actor(request)
+    data = await parsing.body(request, schemas.PopInputKobold)
+    who = await caller.actor(request)
     ask = PopAsk(
         name=data.name,
         kind=GenerationKind.TEXT,
@@ -73,7 +75,7 @@ async def text_pop(request: Request) -> Response:
         max_length=data.max_length,
         max_context_length=data.max_context_length,
     )
-    popped = await http.service(request).workers.pop(who, ask)
+    popped = await context.service(request).workers.pop(who, ask)
     if not popped.found:
         return JSONResponse(
             {"payload": {}, "id": None, "ids": [], "model": None, "ttl": None, "skipped": popped.skipped}
@@ -104,8 +106,8 @@ async def text_pop(request: Request) -> Response:
 
 
 async def text_submit(request: Request) -> Response:
-    data = await http.body(request, schemas.SubmitInputKobold)
-    who = await http.actor(request)
+    data = await parsing.body(request, schemas.SubmitInputKobold)
+    who = await caller.actor(request)
     ask = SubmitAsk(
         job_id=data.id,
         state=ResultState(data.state),
@@ -113,5 +115,5 @@ async def text_submit(request: Request) -> Response:
         text=data.generation,
         gen_metadata=tuple(data.gen_metadata),
     )
-    result = await http.service(request).workers.submit(who, ask)
-    return http.ok(schemas.GenerationSubmitted(reward=round(result.reward, 2)))
+    result = await context.service(request).workers.submit(who, ask)
+    return responses.ok(image_schemas.GenerationSubmitted(reward=round(result.reward, 2)))

@@ -6,7 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import clock, dto, errors
-from horde.webapp.api import http, schemas
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses
+from horde.webapp.api.schemas import base, users as schemas
 
 MODERATOR_ROLES = ("moderator", "admin")
 TRUSTED_ROLES = ("trusted", "moderator", "admin")
@@ -28,35 +30,35 @@ def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> sch
     )
 
 
-def dump(model: schemas.Output) -> dict[str, object]:
+def dump(model: base.Output) -> dict[str, object]:
     return model.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 async def find_user(request: Request) -> Response:
-    who = await http.actor(request)
-    svc = http.service(request)
+    who = await caller.actor(request)
+    svc = context.service(request)
     info = await svc.users.me(who)
     keys = [] if who.is_anonymous else [k.id for k in await svc.sharedkeys.for_user(who.user_id)]
     return JSONResponse(dump(user_view(info, keys)))
 
 
 async def users(request: Request) -> Response:
-    q = http.query(request, schemas.UsersQuery)
-    who = await http.actor(request)
-    listing = await http.service(request).users.listing(who, page=q.page, sort=q.sort)
+    q = parsing.query(request, schemas.UsersQuery)
+    who = await caller.actor(request)
+    listing = await context.service(request).users.listing(who, page=q.page, sort=q.sort)
     return JSONResponse([dump(user_view(u)) for u in listing])
 
 
 async def user(request: Request) -> Response:
-    user_id = http.path_int(request, "user_id", errors.UserNotFoundError)
-    who = await http.actor(request)
-    return JSONResponse(dump(user_view(await http.service(request).users.get(who, user_id))))
+    user_id = parsing.path_int(request, "user_id", errors.UserNotFoundError)
+    who = await caller.actor(request)
+    return JSONResponse(dump(user_view(await context.service(request).users.get(who, user_id))))
 
 
 async def modify_user(request: Request) -> Response:
-    user_id = http.path_int(request, "user_id", errors.UserNotFoundError)
-    data = await http.body(request, schemas.ModifyUserInput)
-    who = await http.actor(request)
+    user_id = parsing.path_int(request, "user_id", errors.UserNotFoundError)
+    data = await parsing.body(request, schemas.ModifyUserInput)
+    who = await caller.actor(request)
     fields = data.model_dump(exclude_none=True)
     if not fields:
         error = errors.ValidationError("Nothing to change.")
@@ -68,7 +70,7 @@ async def modify_user(request: Request) -> Response:
         changes["role"] = "moderator" if fields["moderator"] else "user"
     elif "trusted" in fields:
         changes["role"] = "trusted" if fields["trusted"] else "user"
-    info = await http.service(request).users.modify(who, user_id, **changes)
+    info = await context.service(request).users.modify(who, user_id, **changes)
     answer = schemas.ModifyUser(
         new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
         concurrency=info.concurrency if "concurrency" in fields else None,
@@ -82,17 +84,17 @@ async def modify_user(request: Request) -> Response:
 
 
 async def transfer(request: Request) -> Response:
-    data = await http.body(request, schemas.KudosTransferInput)
-    who = await http.actor(request)
-    result = await http.service(request).users.transfer_kudos(who, data.username, data.amount)
-    return http.ok(schemas.KudosTransferred(transferred=result.amount))
+    data = await parsing.body(request, schemas.KudosTransferInput)
+    who = await caller.actor(request)
+    result = await context.service(request).users.transfer_kudos(who, data.username, data.amount)
+    return responses.ok(schemas.KudosTransferred(transferred=result.amount))
 
 
 # --- shared keys ----------------------------------------------------------------------------------------------
 
 
 async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.SharedKeyDetails:
-    owner = await http.service(request).users.get(await http.actor(request), key.user_id)
+    owner = await context.service(request).users.get(await caller.actor(request), key.user_id)
     return schemas.SharedKeyDetails(
         id=key.id,
         username=owner.display_name,
@@ -107,26 +109,26 @@ async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.Sh
 
 
 async def create_sharedkey(request: Request) -> Response:
-    data = await http.body(request, schemas.SharedKeyInput)
-    who = await http.actor(request)
-    key = await http.service(request).sharedkeys.create(who, **data.model_dump(exclude_none=True))
-    return http.ok(await sharedkey_view(request, key))
+    data = await parsing.body(request, schemas.SharedKeyInput)
+    who = await caller.actor(request)
+    key = await context.service(request).sharedkeys.create(who, **data.model_dump(exclude_none=True))
+    return responses.ok(await sharedkey_view(request, key))
 
 
 async def sharedkey(request: Request) -> Response:
-    key = await http.service(request).sharedkeys.get(http.path_str(request, "key_id"))
-    return http.ok(await sharedkey_view(request, key))
+    key = await context.service(request).sharedkeys.get(parsing.path_str(request, "key_id"))
+    return responses.ok(await sharedkey_view(request, key))
 
 
 async def modify_sharedkey(request: Request) -> Response:
-    data = await http.body(request, schemas.SharedKeyInput)
-    who = await http.actor(request)
-    svc = http.service(request)
-    key = await svc.sharedkeys.modify(who, http.path_str(request, "key_id"), **data.model_dump(exclude_none=True))
-    return http.ok(await sharedkey_view(request, key))
+    data = await parsing.body(request, schemas.SharedKeyInput)
+    who = await caller.actor(request)
+    svc = context.service(request)
+    key = await svc.sharedkeys.modify(who, parsing.path_str(request, "key_id"), **data.model_dump(exclude_none=True))
+    return responses.ok(await sharedkey_view(request, key))
 
 
 async def delete_sharedkey(request: Request) -> Response:
-    who = await http.actor(request)
-    await http.service(request).sharedkeys.delete(who, http.path_str(request, "key_id"))
-    return http.ok(schemas.SimpleResponse())
+    who = await caller.actor(request)
+    await context.service(request).sharedkeys.delete(who, parsing.path_str(request, "key_id"))
+    return responses.ok(base.SimpleResponse())

@@ -6,7 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto, errors
-from horde.webapp.api import http, schemas
+from horde.webapp import context
+from horde.webapp.api import caller, parsing, responses
+from horde.webapp.api.schemas import workers as schemas
 
 
 def performance(worker: dto.WorkerInfo) -> str:
@@ -52,32 +54,32 @@ def worker_view(worker: dto.WorkerInfo, teams: dict[str, str]) -> dict[str, obje
 
 
 async def team_names(request: Request) -> dict[str, str]:
-    return {team.id: team.name for team in await http.service(request).teams.listing()}
+    return {team.id: team.name for team in await context.service(request).teams.listing()}
 
 
 async def workers(request: Request) -> Response:
-    q = http.query(request, schemas.WorkersQuery)
+    q = parsing.query(request, schemas.WorkersQuery)
     if q.type == "interrogation":
         return JSONResponse([])
-    listing = await http.service(request).workers.listing(None, kind=q.type or None)
+    listing = await context.service(request).workers.listing(None, kind=q.type or None)
     teams = await team_names(request)
     return JSONResponse([worker_view(w, teams) for w in listing if q.name is None or w.name == q.name])
 
 
 async def worker(request: Request) -> Response:
-    found = await http.service(request).workers.get(None, http.path_str(request, "worker_id"))
+    found = await context.service(request).workers.get(None, parsing.path_str(request, "worker_id"))
     return JSONResponse(worker_view(found, await team_names(request)))
 
 
 async def modify_worker(request: Request) -> Response:
-    data = await http.body(request, schemas.ModifyWorkerInput)
-    who = await http.actor(request)
+    data = await parsing.body(request, schemas.ModifyWorkerInput)
+    who = await caller.actor(request)
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         error = errors.ValidationError("Nothing to change.")
         error.rc = "NoWorkerModSelected"
         raise error
-    changed = await http.service(request).workers.modify(who, http.path_str(request, "worker_id"), **changes)
+    changed = await context.service(request).workers.modify(who, parsing.path_str(request, "worker_id"), **changes)
     answer = schemas.ModifyWorker(
         maintenance=changed.maintenance if "maintenance" in changes else None,
         paused=changed.paused if "paused" in changes else None,
@@ -89,18 +91,18 @@ async def modify_worker(request: Request) -> Response:
 
 
 async def delete_worker(request: Request) -> Response:
-    who = await http.actor(request)
-    svc = http.service(request)
-    found = await svc.workers.get(who, http.path_str(request, "worker_id"))
+    who = await caller.actor(request)
+    svc = context.service(request)
+    found = await svc.workers.get(who, parsing.path_str(request, "worker_id"))
     await svc.workers.delete(who, found.id)
-    return http.ok(schemas.DeletedWorker(deleted_id=found.id, deleted_name=found.name))
+    return responses.ok(schemas.DeletedWorker(deleted_id=found.id, deleted_name=found.name))
 
 
 # --- teams ----------------------------------------------------------------------------------------------------
 
 
 async def team_view(request: Request, team: dto.TeamInfo, members: list[dto.WorkerInfo]) -> schemas.TeamDetails:
-    owner = await http.service(request).users.get(http.service(request).users.anonymous(), team.owner_id)
+    owner = await context.service(request).users.get(context.service(request).users.anonymous(), team.owner_id)
     mine = [w for w in members if w.team_id == team.id]
     return schemas.TeamDetails(
         name=team.name,
@@ -116,33 +118,33 @@ async def team_view(request: Request, team: dto.TeamInfo, members: list[dto.Work
 
 
 async def teams(request: Request) -> Response:
-    svc = http.service(request)
+    svc = context.service(request)
     members = await svc.workers.listing(None)
-    return http.ok([await team_view(request, t, members) for t in await svc.teams.listing()])
+    return responses.ok([await team_view(request, t, members) for t in await svc.teams.listing()])
 
 
 async def team(request: Request) -> Response:
-    svc = http.service(request)
-    found = await svc.teams.get(http.path_str(request, "team_id"))
-    return http.ok(await team_view(request, found, await svc.workers.listing(None)))
+    svc = context.service(request)
+    found = await svc.teams.get(parsing.path_str(request, "team_id"))
+    return responses.ok(await team_view(request, found, await svc.workers.listing(None)))
 
 
 async def create_team(request: Request) -> Response:
-    data = await http.body(request, schemas.CreateTeamInput)
-    who = await http.actor(request)
-    made = await http.service(request).teams.create(who, data.name, data.info)
-    return http.ok(schemas.ModifyTeam(id=made.id, name=made.name, info=made.info))
+    data = await parsing.body(request, schemas.CreateTeamInput)
+    who = await caller.actor(request)
+    made = await context.service(request).teams.create(who, data.name, data.info)
+    return responses.ok(schemas.ModifyTeam(id=made.id, name=made.name, info=made.info))
 
 
 async def modify_team(request: Request) -> Response:
-    data = await http.body(request, schemas.ModifyTeamInput)
-    who = await http.actor(request)
-    svc = http.service(request)
-    changed = await svc.teams.modify(who, http.path_str(request, "team_id"), name=data.name, info=data.info)
-    return http.ok(schemas.ModifyTeam(id=changed.id, name=changed.name, info=changed.info))
+    data = await parsing.body(request, schemas.ModifyTeamInput)
+    who = await caller.actor(request)
+    svc = context.service(request)
+    changed = await svc.teams.modify(who, parsing.path_str(request, "team_id"), name=data.name, info=data.info)
+    return responses.ok(schemas.ModifyTeam(id=changed.id, name=changed.name, info=changed.info))
 
 
 async def delete_team(request: Request) -> Response:
-    who = await http.actor(request)
-    gone = await http.service(request).teams.delete(who, http.path_str(request, "team_id"))
-    return http.ok(schemas.DeletedTeam(deleted_id=gone.id, deleted_name=gone.name))
+    who = await caller.actor(request)
+    gone = await context.service(request).teams.delete(who, parsing.path_str(request, "team_id"))
+    return responses.ok(schemas.DeletedTeam(deleted_id=gone.id, deleted_name=gone.name))

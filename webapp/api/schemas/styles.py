@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from horde.webapp.api.schemas import SAMPLERS, Input, ModelPayloadLoras, ModelPayloadTextualInversions, Output
+from horde.webapp.api.schemas.base import Input, Output
+from horde.webapp.api.schemas.generate import SAMPLERS, ModelPayloadLoras, ModelPayloadTextualInversions
 
 NAME: str = Field(min_length=1, max_length=100)
 INFO: str | None = Field(None, max_length=1000)

@@ -1,0 +1,92 @@
+"""Models of accounts, kudos transfers and shared keys (``/v2/users``, ``/v2/kudos``, ``/v2/sharedkeys``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from horde.webapp.api.schemas.base import Input, Output
+
+
+class UserKudosDetails(Output):
+    accumulated: float = 0
+    gifted: float = 0
+    admin: float = 0
+    received: float = 0
+    recurring: float = 0
+    awarded: float = 0
+
+
+class UserDetails(Output):
+    username: str
+    id: int
+    kudos: float
+    concurrency: int
+    worker_count: int
+    account_age: int
+    moderator: bool
+    trusted: bool
+    flagged: bool
+    suspicious: int = 0
+    pseudonymous: bool
+    service: bool = False
+    education: bool = False
+    customizer: bool = False
+    worker_invited: int = 0
+    sharedkey_ids: list[str] | None = None
+
+
+class UsersQuery(Input):
+    page: int = Field(1, ge=1, le=10_000)
+    sort: Literal["kudos", "age"] = "kudos"
+
+
+class ModifyUserInput(Input):
+    kudos: float | None = Field(None, ge=-1_000_000_000, le=1_000_000_000)
+    concurrency: int | None = Field(None, ge=1, le=1000)
+    moderator: bool | None = None
+    trusted: bool | None = None
+    flagged: bool | None = None
+    username: str | None = Field(None, min_length=1, max_length=100)
+    contact: str | None = Field(None, max_length=500)
+
+
+class ModifyUser(Output):
+    new_kudos: float | None = None
+    concurrency: int | None = None
+    moderator: bool | None = None
+    trusted: bool | None = None
+    flagged: bool | None = None
+    new_username: str | None = None
+    contact: str | None = None
+
+
+class KudosTransferInput(Input):
+    username: str = Field(min_length=1, max_length=120)
+    amount: float = Field(100, gt=0, le=1_000_000_000)
+
+
+class KudosTransferred(Output):
+    transferred: float
+
+
+class SharedKeyInput(Input):
+    kudos: int | None = Field(None, ge=-1, le=50_000_000)
+    expiry: int | None = Field(None, ge=-1, le=3650)
+    name: str | None = Field(None, min_length=3, max_length=255)
+    max_image_pixels: int | None = Field(None, ge=-1, le=4_194_304)
+    max_image_steps: int | None = Field(None, ge=-1, le=500)
+    max_text_tokens: int | None = Field(None, ge=-1, le=500)
+
+
+class SharedKeyDetails(Output):
+    id: str
+    username: str
+    name: str
+    kudos: int
+    expiry: str | None = None
+    utilized: int
+    max_image_pixels: int
+    max_image_steps: int
+    max_text_tokens: int
