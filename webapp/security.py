@@ -1,6 +1,6 @@
 """Browser security: the signed session cookie, CSRF tokens on unsafe requests, and the security headers.
 
-- The session cookie holds only the user id, signed with the server secret (itsdangerous), HttpOnly, SameSite=Lax.
+- The session cookie holds only the user id, signed by the service's ``Signer``, HttpOnly, SameSite=Lax.
 - CSRF: a random token lives in its own signed HttpOnly cookie; every unsafe request outside ``/api/`` must echo it
   in the ``X-CSRF-Token`` header (htmx sends it from ``<body hx-headers>``) or a ``csrf_token`` form field.
 - Every response gets a CSP without inline script, ``nosniff``, a strict referrer policy and no framing.
@@ -13,15 +13,15 @@ import logging
 import secrets
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
-from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from horde.queue import dto, errors
+from horde.queue.service import Signer
+from horde.webapp import appstate
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ CSRF_COOKIE = "horde_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = 30 * 24 * 3600
+SESSION_SALT = "horde-session"
+CSRF_SALT = "horde-csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_FORM_BYTES = 24 * 1024 * 1024  #: an upload form (image and mask, 10 MB each) and its fields
@@ -57,10 +59,6 @@ SECURITY_HEADERS = {
 }
 
 
-def _serializer(secret: bytes, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=salt)
-
-
 def _cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> str:
     cookie: SimpleCookie = SimpleCookie()
     cookie[name] = value
@@ -81,26 +79,18 @@ def _is_secure(request: Request) -> bool:
 # --- session ---------------------------------------------------------------------------------------------------
 
 
-def _secret(request: Request) -> bytes:
-    secret: bytes = request.app.state.service.ctx.secret
-    return secret
-
-
 def session_user_id(request: Request) -> int | None:
     """The user id in the signed session cookie, or None (absent, tampered or expired)."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    try:
-        data = _serializer(_secret(request), "horde-session").loads(raw, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
+    data = appstate.service(request).signer.loads(raw, salt=SESSION_SALT, max_age=SESSION_MAX_AGE)
     uid = data.get("uid") if isinstance(data, dict) else None
     return uid if isinstance(uid, int) else None
 
 
 def log_in(request: Request, response: Response, user_id: int) -> None:
-    token = _serializer(_secret(request), "horde-session").dumps({"uid": user_id})
+    token = appstate.service(request).signer.dumps({"uid": user_id}, salt=SESSION_SALT)
     response.headers.append(
         "set-cookie", _cookie_header(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, secure=_is_secure(request))
     )
@@ -110,17 +100,13 @@ def log_out(request: Request, response: Response) -> None:
     response.headers.append("set-cookie", _cookie_header(SESSION_COOKIE, "", max_age=0, secure=_is_secure(request)))
 
 
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def viewer(request: Request) -> dto.Actor:
     """Who is looking: the logged-in user, or the anonymous user at this IP. Cached on ``request.state``."""
     cached = getattr(request.state, "viewer", None)
     if isinstance(cached, dto.Actor):
         return cached
-    service = request.app.state.service
-    ip = client_ip(request)
+    service = appstate.service(request)
+    ip = appstate.client_ip(request)
     actor: dto.Actor | None = None
     user_id = session_user_id(request)
     if user_id is not None:
@@ -143,13 +129,10 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def _read_csrf_cookie(secret: bytes, raw: str | None) -> str | None:
+def _read_csrf_cookie(signer: Signer, raw: str | None) -> str | None:
     if not raw:
         return None
-    try:
-        value = _serializer(secret, "horde-csrf").loads(raw)
-    except BadSignature:
-        return None
+    value = signer.loads(raw, salt=CSRF_SALT)
     return value if isinstance(value, str) else None
 
 
@@ -168,14 +151,14 @@ class SecurityMiddleware:
             await self.app(scope, receive, _with_nosniff(send))
             return
         request = Request(scope)
-        secret: bytes = request.app.state.service.ctx.secret
-        token = _read_csrf_cookie(secret, request.cookies.get(CSRF_COOKIE))
+        signer = appstate.service(request).signer
+        token = _read_csrf_cookie(signer, request.cookies.get(CSRF_COOKIE))
         new_cookie = None
         if token is None:
             token = secrets.token_urlsafe(24)
             new_cookie = _cookie_header(
                 CSRF_COOKIE,
-                _serializer(secret, "horde-csrf").dumps(token),
+                signer.dumps(token, salt=CSRF_SALT),
                 max_age=SESSION_MAX_AGE,
                 secure=_is_secure(request),
             )
@@ -268,7 +251,7 @@ def vary(response: Response, header: str) -> None:
     response.headers["vary"] = ", ".join(current)
 
 
-def safe_next(target: Any, default: str = "/") -> str:
+def safe_next(target: object, default: str = "/") -> str:
     """A local path to go back to after logging in (never another site)."""
     if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target

@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from horde.queue import dto
 from horde.queue.domain.roles import Role, at_least
-from horde.webapp import assets, security
+from horde.webapp import appstate, assets, security
 
 
 def _kudos(value: float) -> str:
@@ -63,7 +63,7 @@ async def base_context(request: Request) -> dict[str, Any]:
     actor = await security.viewer(request)
     balance: float | None = None
     if not actor.is_anonymous:
-        balance = (await request.app.state.service.users.me(actor)).kudos
+        balance = (await appstate.service(request).users.me(actor)).kudos
     token = security.csrf_token(request)
     return {
         "viewer": actor,

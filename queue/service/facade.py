@@ -13,6 +13,7 @@ from horde.queue.service.ratings import RatingService
 from horde.queue.service.requests import RequestService
 from horde.queue.service.results import ResultService
 from horde.queue.service.sharedkeys import SharedKeyService
+from horde.queue.service.signer import Signer
 from horde.queue.service.stats import StatsService
 from horde.queue.service.styles import StyleService
 from horde.queue.service.sweeps import Sweeps
@@ -27,6 +28,7 @@ from horde.queue.store.results import DatabaseResultStore, FolderResultStore, Re
 class HordeService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.signer = Signer(ctx.secret)
         self.capacity = Capacity(ctx)
         self.users = UserService(ctx)
         self.moderation = Moderation(ctx)

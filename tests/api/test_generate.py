@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from horde.queue.service import HordeService
+from horde.queue.service import HordeService, Signer
 from horde.webapp.api import signing
 from tests.api.conftest import IMAGE, POP, Keys, h
 
@@ -182,12 +182,24 @@ async def test_rating_a_shared_request(client: httpx.AsyncClient, keys: Keys) ->
 
 
 def test_signed_urls_expire() -> None:
-    url = signing.signed_url("http://x", b"k", signing.UPLOAD, "job", ttl=10, now=1000)
+    signer = Signer(b"k")
+    url = signing.signed_url("http://x", signer, signing.UPLOAD, "job", ttl=10, now=1000)
     expires = url.split("expires=")[1].split("&")[0]
     sig = url.split("signature=")[1]
-    assert signing.verify(b"k", signing.UPLOAD, "job", expires, sig, now=1005)
-    assert not signing.verify(b"k", signing.UPLOAD, "job", expires, sig, now=1011)
-    assert not signing.verify(b"k", signing.DOWNLOAD, "job", expires, sig, now=1005)
+    assert signer.verify(signing.UPLOAD, "job", expires, sig, now=1005)
+    assert not signer.verify(signing.UPLOAD, "job", expires, sig, now=1011)
+    assert not signer.verify(signing.DOWNLOAD, "job", expires, sig, now=1005)
+    assert not Signer(b"other").verify(signing.UPLOAD, "job", expires, sig, now=1005)
+
+
+def test_signer_tokens_are_salted_and_expire() -> None:
+    signer = Signer(b"k")
+    token = signer.dumps({"uid": 7}, salt="a")
+    assert signer.loads(token, salt="a", max_age=60) == {"uid": 7}
+    assert signer.loads(token, salt="b") is None
+    assert signer.loads(token + "x", salt="a") is None
+    assert Signer(b"other").loads(token, salt="a") is None
+    assert "hunter2" not in repr(Signer(b"hunter2"))
 
 
 async def test_client_agent_spellings_are_read(client: httpx.AsyncClient, api_service: HordeService) -> None:

@@ -8,7 +8,7 @@ import uuid
 from starlette.requests import Request
 
 from horde.queue.dto import Actor
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import parsing
 
 
@@ -33,8 +33,8 @@ def _is_uuid(value: str) -> bool:
 async def actor(request: Request) -> Actor:
     """The caller: a user key, a shared key (a UUID), or anonymous (no key, or ``0000000000``)."""
     key = api_key(request)
-    svc = context.service(request)
-    ip, agent = context.client_ip(request), client_agent(request)
+    svc = appstate.service(request)
+    ip, agent = appstate.client_ip(request), client_agent(request)
     if key and len(key) == 36 and _is_uuid(key):
         return await svc.sharedkeys.authenticate(key, ip=ip, client_agent=agent)
     if key is not None:

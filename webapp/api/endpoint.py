@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from horde.webapp import context, ratelimit
+from horde.webapp import appstate, ratelimit
 from horde.webapp.api import caller
 from horde.webapp.api.schemas.base import Input, Output
 
@@ -45,7 +45,7 @@ def limited(endpoint: Endpoint) -> Handler:
     async def handler(request: Request) -> Response:
         limiter = ratelimit.limiter_for(request.app)
         if limiter.enabled:  # off for benchmarks: then not even the URL is built
-            limiter.check(name, ip=context.client_ip(request), api_key=caller.api_key(request), path=request.url.path)
+            limiter.check(name, ip=appstate.client_ip(request), api_key=caller.api_key(request), path=request.url.path)
         return await endpoint.handler(request)
 
     handler.__name__ = endpoint.handler.__name__

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto, errors
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 from horde.webapp.pages.gallery import login_redirect
 
@@ -28,7 +28,7 @@ LEDGER_LABELS = {
 
 
 async def _context(request: Request, actor: dto.Actor) -> dict[str, Any]:
-    service = request.app.state.service
+    service = appstate.service(request)
     return {
         "me": await service.users.me(actor),
         "ledger": await service.users.kudos_history(actor, limit=50),
@@ -59,7 +59,7 @@ async def account_transfer(request: Request) -> Response:
         transfer["error"], status = "Enter the number of kudos to send.", 400
     else:
         try:
-            result = await request.app.state.service.users.transfer_kudos(actor, to, amount)
+            result = await appstate.service(request).users.transfer_kudos(actor, to, amount)
             transfer.update(to="", amount="", done=f"Sent {result.amount:g} kudos to {to}.")
         except errors.HordeError as exc:
             transfer["error"], status = exc.message, 400
@@ -76,7 +76,7 @@ async def account_transfer(request: Request) -> Response:
 async def worker_maintenance(request: Request) -> Response:
     actor = await security.viewer(request)
     form = await request.form()
-    await request.app.state.service.workers.modify(
+    await appstate.service(request).workers.modify(
         actor, request.path_params["worker_id"], maintenance=forms.checkbox(form, "maintenance")
     )
     return RedirectResponse(request.url_for("account").path + "#workers", status_code=303)
@@ -88,7 +88,7 @@ async def shared_key_create(request: Request) -> Response:
         return login_redirect(request)
     form = await request.form()
     kudos = forms.number(form, "kudos", 5000)
-    created = await request.app.state.service.sharedkeys.create(
+    created = await appstate.service(request).sharedkeys.create(
         actor, name=forms.text(form, "name").strip() or "shared key", kudos=kudos
     )
     context = await _context(request, actor)
@@ -98,5 +98,5 @@ async def shared_key_create(request: Request) -> Response:
 
 async def shared_key_delete(request: Request) -> Response:
     actor = await security.viewer(request)
-    await request.app.state.service.sharedkeys.delete(actor, request.path_params["key_id"])
+    await appstate.service(request).sharedkeys.delete(actor, request.path_params["key_id"])
     return RedirectResponse(request.url_for("account").path + "#shared-keys", status_code=303)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.webapp import ratelimit, security, templating
+from horde.webapp import appstate, ratelimit, security, templating
 from horde.webapp.pages import forms
 
 
@@ -17,16 +17,16 @@ async def register_form(request: Request) -> Response:
 async def register(request: Request) -> Response:
     form = await request.form()
     username = forms.text(form, "username")
-    service = request.app.state.service
+    service = appstate.service(request)
     try:
         ratelimit.limiter_for(request.app).check(
-            "register", ip=security.client_ip(request), api_key=None, path=request.url.path
+            "register", ip=appstate.client_ip(request), api_key=None, path=request.url.path
         )
         created = await service.users.register(await security.viewer(request), username)
     except (errors.ValidationError, errors.RateLimitedError) as exc:
         context = {"username": username, "error": exc.message}
         return await templating.render(request, page="pages/auth_register.html", context=context, status_code=400)
-    request.state.viewer = await service.users.actor_for(created.user.id, ip=security.client_ip(request))
+    request.state.viewer = await service.users.actor_for(created.user.id, ip=appstate.client_ip(request))
     response = await templating.render(
         request,
         page="pages/auth_registered.html",
@@ -52,9 +52,9 @@ async def login(request: Request) -> Response:
     else:
         try:
             ratelimit.limiter_for(request.app).check(
-                "login", ip=security.client_ip(request), api_key=None, path=request.url.path
+                "login", ip=appstate.client_ip(request), api_key=None, path=request.url.path
             )
-            actor = await request.app.state.service.users.authenticate(api_key, ip=security.client_ip(request))
+            actor = await appstate.service(request).users.authenticate(api_key, ip=appstate.client_ip(request))
         except errors.RateLimitedError as exc:
             message = f"Too many attempts from your address ({exc.message}); wait a little."
         except errors.AuthError:

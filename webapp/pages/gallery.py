@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 
 PAGE_SIZE = 24
 
@@ -34,7 +34,7 @@ async def gallery_index(request: Request) -> Response:
     except ValueError:
         page = 1
     only_favourites = request.query_params.get("show") == "favourites"
-    history = await request.app.state.service.requests.history(
+    history = await appstate.service(request).requests.history(
         actor, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
     pending = [req for req in history[:PAGE_SIZE] if not req.done]

@@ -13,7 +13,7 @@ from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.params import KNOWN_SAMPLERS
 from horde.queue.service import GenerationAsk
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
 SAMPLERS = sorted(KNOWN_SAMPLERS, key=str.lower)
@@ -25,7 +25,7 @@ _PLACEHOLDER_PNG = bytes.fromhex(
 
 
 async def _model_rows(request: Request, kind: str) -> list[dto.ModelStatus]:
-    rows: list[dto.ModelStatus] = await request.app.state.service.stats.models(kind)
+    rows: list[dto.ModelStatus] = await appstate.service(request).stats.models(kind)
     return rows
 
 
@@ -37,7 +37,7 @@ def _styled(values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
 
 async def _style_rows(request: Request) -> list[dto.StyleInfo]:
     actor = await security.viewer(request)
-    rows: list[dto.StyleInfo] = await request.app.state.service.styles.listing(GenerationKind.IMAGE, viewer=actor)
+    rows: list[dto.StyleInfo] = await appstate.service(request).styles.listing(GenerationKind.IMAGE, viewer=actor)
     return rows
 
 
@@ -45,7 +45,7 @@ async def _estimate(
     request: Request, kind: GenerationKind, ask: GenerationAsk, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The kudos cost and the chosen model's availability, or the reason the form is not valid yet."""
-    service = request.app.state.service
+    service = appstate.service(request)
     actor = await security.viewer(request)
     context: dict[str, Any] = {"estimate": None, "estimate_error": None, "model_status": None, "kind": kind.value}
     ask = _styled(values or {}, ask)
@@ -76,7 +76,7 @@ def _with_prompt(ask: GenerationAsk) -> GenerationAsk:
 async def _source_item(request: Request, image_id: str | None) -> Any:
     if not image_id:
         return None
-    return await request.app.state.service.gallery.item(await security.viewer(request), image_id)
+    return await appstate.service(request).gallery.item(await security.viewer(request), image_id)
 
 
 async def _page(
@@ -108,7 +108,7 @@ async def generate_form(request: Request) -> Response:
     values = forms.image_values(query)
     again = query.get("from")
     if again:
-        item = await request.app.state.service.gallery.item(await security.viewer(request), again)
+        item = await appstate.service(request).gallery.item(await security.viewer(request), again)
         values = forms.with_seed(
             forms.values_from_request(item.request.prompt, item.request.params, item.request.models),
             item.generation.seed,
@@ -144,7 +144,7 @@ async def _read_upload_form(request: Request) -> tuple[dict[str, Any], bytes | N
 
 
 async def generate_submit(request: Request) -> Response:
-    service = request.app.state.service
+    service = appstate.service(request)
     actor = await security.viewer(request)
     values: dict[str, Any] = dict(forms.IMAGE_DEFAULTS)
     source_item = None

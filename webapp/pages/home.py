@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from horde.webapp import templating
+from horde.webapp import appstate, templating
 
 
 async def home(request: Request) -> Response:
-    service = request.app.state.service
+    service = appstate.service(request)
     context = {
         "performance": await service.stats.performance(),
         "models": [m for m in await service.stats.models("image") if m.workers][:6],

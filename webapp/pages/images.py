@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
 
 async def _item_context(request: Request, image_id: str, notice: str | None = None) -> dict[str, object]:
-    item = await request.app.state.service.gallery.item(await security.viewer(request), image_id)
+    item = await appstate.service(request).gallery.item(await security.viewer(request), image_id)
     positive, negative = forms.split_prompt(item.request.prompt)
     return {
         "item": item,
@@ -31,7 +31,7 @@ async def image_detail(request: Request) -> Response:
 
 async def image_file(request: Request) -> Response:
     image_id = request.path_params["image_id"]
-    data, public = await request.app.state.service.gallery.load(await security.viewer(request), image_id)
+    data, public = await appstate.service(request).gallery.load(await security.viewer(request), image_id)
     headers = {"Cache-Control": f"{'public' if public else 'private'}, max-age=3600"}
     if request.query_params.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="horde-{image_id}.webp"'
@@ -48,7 +48,7 @@ async def image_mark(request: Request) -> Response:
     for name in ("favourite", "public"):
         if name in form:
             changes[name] = forms.checkbox(form, name)
-    service = request.app.state.service
+    service = appstate.service(request)
     await service.gallery.mark(await security.viewer(request), image_id, **changes)
     if not templating.is_htmx(request):
         return RedirectResponse(request.url_for("image-detail", image_id=image_id).path, status_code=303)
@@ -63,7 +63,7 @@ async def image_mark(request: Request) -> Response:
 
 async def image_delete(request: Request) -> Response:
     image_id = request.path_params["image_id"]
-    await request.app.state.service.gallery.delete(await security.viewer(request), image_id)
+    await appstate.service(request).gallery.delete(await security.viewer(request), image_id)
     url = request.url_for("gallery").path
     if templating.is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})

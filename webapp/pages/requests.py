@@ -12,12 +12,12 @@ from horde.queue import dto
 from horde.queue.domain.jobs import GenerationKind, RequestState
 from horde.queue.service import GenerationAsk
 from horde.queue.service.ratings import Rating
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
 
 async def _status(request: Request, request_id: str) -> dto.RequestStatus:
-    service = request.app.state.service
+    service = appstate.service(request)
     actor = await security.viewer(request)
     await service.gallery.check_request_viewer(actor, request_id)
     status: dto.RequestStatus = await service.requests.status(actor, request_id)
@@ -49,7 +49,7 @@ async def _rating(request: Request, status: dto.RequestStatus, reward: float | N
     rateable = status.kind == "image" and status.state == RequestState.DONE.value and status.shared
     if not rateable or actor.is_anonymous or actor.user_id != status.user_id or not status.finished:
         return None
-    rated = reward is not None or await request.app.state.service.ratings.is_rated(status.id)
+    rated = reward is not None or await appstate.service(request).ratings.is_rated(status.id)
     return {"rated": rated, "reward": reward}
 
 
@@ -80,7 +80,7 @@ async def request_rate(request: Request) -> Response:
     request_id = request.path_params["request_id"]
     status = await _status(request, request_id)
     form = await request.form()
-    reward = await request.app.state.service.ratings.rate(
+    reward = await appstate.service(request).ratings.rate(
         await security.viewer(request),
         request_id,
         best=forms.text(form, "best") or None,
@@ -94,7 +94,7 @@ async def request_rate(request: Request) -> Response:
 
 async def request_cancel(request: Request) -> Response:
     request_id = request.path_params["request_id"]
-    service = request.app.state.service
+    service = appstate.service(request)
     await _status(request, request_id)
     await service.requests.cancel(await security.viewer(request), request_id)
     status = await service.requests.status(await security.viewer(request), request_id)
@@ -112,7 +112,7 @@ async def request_cancel(request: Request) -> Response:
 async def request_retry(request: Request) -> Response:
     """Ask again with the same prompt, settings and source image: a new request."""
     request_id = request.path_params["request_id"]
-    service = request.app.state.service
+    service = appstate.service(request)
     actor = await security.viewer(request)
     old = await _status(request, request_id)
     source, mask, processing = await service.gallery.source_image(actor, request_id)

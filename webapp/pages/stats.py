@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from horde.webapp import templating
+from horde.webapp import appstate, templating
 
 
 async def stats_index(request: Request) -> Response:
-    stats = request.app.state.service.stats
+    stats = appstate.service(request).stats
     context = {
         "performance": await stats.performance(),
         "image_totals": await stats.totals("image"),

@@ -12,7 +12,7 @@ from horde.queue import errors
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.params import KNOWN_SAMPLERS
 from horde.queue.domain.roles import Role, at_least
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
 FORM_DEFAULTS: dict[str, Any] = {
@@ -48,7 +48,7 @@ async def _page(
     request: Request, values: Mapping[str, Any], *, error: str | None = None, status_code: int = 200
 ) -> Response:
     actor = await security.viewer(request)
-    service = request.app.state.service
+    service = appstate.service(request)
     image = await service.styles.listing(GenerationKind.IMAGE, viewer=actor)
     text = await service.styles.listing(GenerationKind.TEXT, viewer=actor)
     is_mod = at_least(actor.role, Role.MODERATOR)
@@ -73,7 +73,7 @@ async def style_create(request: Request) -> Response:
     values = {name: forms.text(form, name, str(default)).strip() for name, default in FORM_DEFAULTS.items()}
     kind = GenerationKind.TEXT if values["kind"] == "text" else GenerationKind.IMAGE
     try:
-        await request.app.state.service.styles.create(
+        await appstate.service(request).styles.create(
             await security.viewer(request),
             kind,
             name=values["name"],
@@ -88,5 +88,5 @@ async def style_create(request: Request) -> Response:
 
 
 async def style_delete(request: Request) -> Response:
-    await request.app.state.service.styles.delete(await security.viewer(request), request.path_params["style_id"])
+    await appstate.service(request).styles.delete(await security.viewer(request), request.path_params["style_id"])
     return RedirectResponse(request.url_for("styles").path, status_code=303)

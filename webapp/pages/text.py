@@ -10,14 +10,14 @@ from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
 from horde.queue.domain.jobs import GenerationKind
-from horde.webapp import security, templating
+from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
 
 async def _page(
     request: Request, values: Mapping[str, Any], error: str | None = None, status_code: int = 200
 ) -> Response:
-    models = await request.app.state.service.stats.models("text")
+    models = await appstate.service(request).stats.models("text")
     context = {"values": values, "models": models, "error": error}
     return await templating.render(request, page="pages/text_form.html", context=context, status_code=status_code)
 
@@ -25,7 +25,7 @@ async def _page(
 async def text_form(request: Request) -> Response:
     values = forms.text_values(request.query_params)
     if not values["model"]:
-        models = await request.app.state.service.stats.models("text")
+        models = await appstate.service(request).stats.models("text")
         values["model"] = next((row.name for row in models if row.workers), "")
     return await _page(request, values)
 
@@ -33,7 +33,7 @@ async def text_form(request: Request) -> Response:
 async def text_submit(request: Request) -> Response:
     form = await request.form()
     values = forms.text_values(form)
-    service = request.app.state.service
+    service = appstate.service(request)
     try:
         created = await service.requests.submit(
             await security.viewer(request), GenerationKind.TEXT, forms.text_ask(values)

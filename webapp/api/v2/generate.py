@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from horde.queue import dto, errors
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
 from horde.queue.service.ratings import Rating
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses, signing
 from horde.webapp.api.schemas import generate as schemas
 
@@ -118,7 +118,7 @@ def created_view(created: dto.RequestCreated) -> schemas.RequestAsync:
 async def queue_or_estimate(request: Request, kind: GenerationKind, ask: GenerationAsk, dry_run: bool) -> Response:
     """Answer ``generate/async`` and ``generate/text/async``: the cost for a dry run, else 202 and the new id."""
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     if dry_run:
         estimate = await svc.requests.estimate(who, kind, ask)
         return responses.ok(schemas.DryRunKudos(kudos=round(estimate.kudos, 2)))
@@ -132,16 +132,16 @@ async def generate_async(request: Request) -> Response:
 
 
 async def check(request: Request) -> Response:
-    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"), with_generations=False)
+    st = await appstate.service(request).requests.status(None, parsing.path_str(request, "id"), with_generations=False)
     return JSONResponse(check_view(st))
 
 
 async def image_generation(request: Request, st: dto.RequestStatus, gen: dto.Generation) -> dict[str, object]:
     if st.r2:
-        secret = context.service(request).ctx.secret
-        img = signing.signed_url(base_url(request), secret, signing.DOWNLOAD, gen.id, ttl=signing.DOWNLOAD_TTL)
+        signer = appstate.service(request).signer
+        img = signing.signed_url(base_url(request), signer, signing.DOWNLOAD, gen.id, ttl=signing.DOWNLOAD_TTL)
     else:
-        data = await context.service(request).results.load_job_result(gen.id)
+        data = await appstate.service(request).results.load_job_result(gen.id)
         img = base64.b64encode(await as_webp(data)).decode() if data is not None else "N/A"
     return {
         "worker_id": gen.worker_id,
@@ -162,17 +162,17 @@ async def status_view(request: Request, st: dto.RequestStatus) -> dict[str, obje
 
 
 async def status(request: Request) -> Response:
-    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"))
+    st = await appstate.service(request).requests.status(None, parsing.path_str(request, "id"))
     return JSONResponse(await status_view(request, st))
 
 
 async def cancel_request(request: Request) -> dto.RequestStatus:
     """Cancel with the caller's key; without one, holding the request's id is enough (horde-sdk sends no key)."""
-    svc = context.service(request)
+    svc = appstate.service(request)
     request_id = parsing.path_str(request, "id")
     if caller.api_key(request) is None:
         st = await svc.requests.status(None, request_id, with_generations=False)
-        who = await svc.users.actor_for(st.user_id, ip=context.client_ip(request))
+        who = await svc.users.actor_for(st.user_id, ip=appstate.client_ip(request))
     else:
         who = await caller.actor(request)
     return await svc.requests.cancel(who, request_id)
@@ -186,7 +186,7 @@ async def rate(request: Request) -> Response:
     data = await parsing.body(request, schemas.AestheticsPayload)
     who = await caller.actor(request)
     ratings = tuple(Rating(r.id, r.rating, r.artifacts) for r in data.ratings)
-    reward = await context.service(request).ratings.rate(
+    reward = await appstate.service(request).ratings.rate(
         who, parsing.path_str(request, "id"), best=data.best, ratings=ratings
     )
     return responses.ok(schemas.GenerationRated(reward=reward))
@@ -219,7 +219,7 @@ def pop_ask(data: schemas.PopInputStable) -> PopAsk:
 async def source_b64(request: Request, key: str | None) -> str | None:
     if key is None:
         return None
-    data = await context.service(request).results.load(key)
+    data = await appstate.service(request).results.load(key)
     return base64.b64encode(data).decode() if data is not None else None
 
 
@@ -247,8 +247,8 @@ async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]
         control_type=p.get("control_type"),
         use_nsfw_censor=popped.nsfw_censor,
     )
-    secret, base = context.service(request).ctx.secret, base_url(request)
-    uploads = [signing.signed_url(base, secret, signing.UPLOAD, i, ttl=signing.UPLOAD_TTL) for i in popped.ids]
+    signer, base = appstate.service(request).signer, base_url(request)
+    uploads = [signing.signed_url(base, signer, signing.UPLOAD, i, ttl=signing.UPLOAD_TTL) for i in popped.ids]
     view: dict[str, object] = {
         "payload": payload.model_dump(mode="json", exclude_none=True),
         "id": popped.ids[0],
@@ -271,7 +271,7 @@ async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]
 async def pop(request: Request) -> Response:
     data = await parsing.body(request, schemas.PopInputStable)
     who = await caller.actor(request)
-    popped = await context.service(request).workers.pop(who, pop_ask(data))
+    popped = await appstate.service(request).workers.pop(who, pop_ask(data))
     return JSONResponse(await pop_view(request, popped))
 
 
@@ -288,7 +288,7 @@ async def submit(request: Request) -> Response:
         image=image,
         gen_metadata=tuple(data.gen_metadata),
     )
-    result = await context.service(request).workers.submit(who, ask)
+    result = await appstate.service(request).workers.submit(who, ask)
     return responses.ok(schemas.GenerationSubmitted(reward=round(result.reward, 2)))
 
 
@@ -302,9 +302,8 @@ class BadSignatureError(errors.ForbiddenError):
 
 
 def _verify(request: Request, purpose: str, job_id: str) -> None:
-    secret = context.service(request).ctx.secret
     q = request.query_params
-    if not signing.verify(secret, purpose, job_id, q.get("expires"), q.get("signature")):
+    if not appstate.service(request).signer.verify(purpose, job_id, q.get("expires"), q.get("signature")):
         raise BadSignatureError
 
 
@@ -313,14 +312,14 @@ async def upload(request: Request) -> Response:
     job_id = parsing.path_str(request, "id")
     _verify(request, signing.UPLOAD, job_id)
     data = await request.body()
-    await context.service(request).workers.upload_result(job_id, data)
+    await appstate.service(request).workers.upload_result(job_id, data)
     return Response(status_code=200)
 
 
 async def download(request: Request) -> Response:
     job_id = parsing.path_str(request, "id")
     _verify(request, signing.DOWNLOAD, job_id)
-    data = await context.service(request).results.load_job_result(job_id)
+    data = await appstate.service(request).results.load_job_result(job_id)
     if data is None:
         raise errors.NotFoundError("This result is gone.")
     return Response(data, media_type="image/webp", headers={"Cache-Control": "private, max-age=1800"})

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import clock, dto, errors
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import base, moderation as schemas
 
@@ -23,7 +23,7 @@ def filter_view(f: dto.FilterInfo) -> dict[str, object]:
 async def filters(request: Request) -> Response:
     q = parsing.query(request, schemas.FiltersQuery)
     who = await caller.actor(request)
-    found = await context.service(request).moderation.list_filters(who, q.filter_type)
+    found = await appstate.service(request).moderation.list_filters(who, q.filter_type)
     if q.contains:
         found = [f for f in found if q.contains in f.regex or q.contains in (f.description or "")]
     return JSONResponse([filter_view(f) for f in found])
@@ -33,7 +33,7 @@ async def check_prompt(request: Request) -> Response:
     """Which filter types a prompt matches (moderators; AI Horde's ``POST /filters``)."""
     data = await parsing.body(request, schemas.FilterCheckInput)
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     await svc.moderation.list_filters(who, -1)  # the moderator check
     matches = await svc.moderation.check_prompt(data.prompt)
     if data.filter_type is not None:
@@ -44,7 +44,7 @@ async def check_prompt(request: Request) -> Response:
 async def add_filter(request: Request) -> Response:
     data = await parsing.body(request, schemas.PutNewFilter)
     who = await caller.actor(request)
-    made = await context.service(request).moderation.put_filter(
+    made = await appstate.service(request).moderation.put_filter(
         who,
         regex=data.regex,
         filter_type=data.filter_type,
@@ -61,7 +61,7 @@ def filter_id(request: Request) -> int:
 async def one_filter(request: Request) -> Response:
     who = await caller.actor(request)
     wanted = filter_id(request)
-    for f in await context.service(request).moderation.list_filters(who):
+    for f in await appstate.service(request).moderation.list_filters(who):
         if f.id == wanted:
             return JSONResponse(filter_view(f))
     raise errors.FilterNotFoundError
@@ -70,7 +70,7 @@ async def one_filter(request: Request) -> Response:
 async def patch_filter(request: Request) -> Response:
     data = await parsing.body(request, schemas.PatchExistingFilter)
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     wanted = filter_id(request)
     current = next((f for f in await svc.moderation.list_filters(who) if f.id == wanted), None)
     if current is None:
@@ -88,7 +88,7 @@ async def patch_filter(request: Request) -> Response:
 
 async def delete_filter(request: Request) -> Response:
     who = await caller.actor(request)
-    await context.service(request).moderation.delete_filter(who, filter_id(request))
+    await appstate.service(request).moderation.delete_filter(who, filter_id(request))
     return responses.ok(base.SimpleResponse())
 
 
@@ -105,7 +105,7 @@ def ip_of(value: str) -> str:
 async def ip_timeouts(request: Request) -> Response:
     who = await caller.actor(request)
     now = clock.now()
-    found = await context.service(request).moderation.ip_timeouts(who)
+    found = await appstate.service(request).moderation.ip_timeouts(who)
     return responses.ok(
         [schemas.IPTimeout(ipaddr=t.ip, seconds=max(0, int((t.expires_at - now).total_seconds()))) for t in found]
     )
@@ -114,12 +114,12 @@ async def ip_timeouts(request: Request) -> Response:
 async def add_ip_timeout(request: Request) -> Response:
     data = await parsing.body(request, schemas.AddTimeoutIPInput)
     who = await caller.actor(request)
-    await context.service(request).moderation.put_ip_timeout(who, ip_of(data.ipaddr), hours=data.hours)
+    await appstate.service(request).moderation.put_ip_timeout(who, ip_of(data.ipaddr), hours=data.hours)
     return responses.ok(base.SimpleResponse())
 
 
 async def delete_ip_timeout(request: Request) -> Response:
     data = await parsing.body(request, schemas.DeleteTimeoutIPInput)
     who = await caller.actor(request)
-    await context.service(request).moderation.delete_ip_timeout(who, ip_of(data.ipaddr))
+    await appstate.service(request).moderation.delete_ip_timeout(who, ip_of(data.ipaddr))
     return responses.ok(base.SimpleResponse())

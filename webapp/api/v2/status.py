@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import parsing, responses
 from horde.webapp.api.schemas import status as schemas
 
@@ -33,7 +33,7 @@ async def modes(request: Request) -> Response:
 
 
 async def performance(request: Request) -> Response:
-    p = await context.service(request).stats.performance()
+    p = await appstate.service(request).stats.performance()
     return responses.ok(
         schemas.HordePerformance(
             queued_requests=p.queued_requests,
@@ -64,7 +64,7 @@ def model_view(m: dto.ModelStatus) -> schemas.ActiveModel:
 
 async def models(request: Request) -> Response:
     q = parsing.query(request, schemas.ModelsQuery)
-    found = await context.service(request).stats.models(q.type)
+    found = await appstate.service(request).stats.models(q.type)
     shown = [
         model_view(m)
         for m in found
@@ -75,25 +75,25 @@ async def models(request: Request) -> Response:
 
 async def model(request: Request) -> Response:
     q = parsing.query(request, schemas.ModelsQuery)
-    found = await context.service(request).stats.models(q.type, parsing.path_str(request, "model_name"))
+    found = await appstate.service(request).stats.models(q.type, parsing.path_str(request, "model_name"))
     return responses.ok([model_view(m) for m in found])
 
 
 async def img_totals(request: Request) -> Response:
-    totals = await context.service(request).stats.totals("image")
+    totals = await appstate.service(request).stats.totals("image")
     return JSONResponse({period: {"images": n, "ps": round(mps * 1_000_000)} for period, (n, mps) in totals.items()})
 
 
 async def text_totals(request: Request) -> Response:
-    totals = await context.service(request).stats.totals("text")
+    totals = await appstate.service(request).stats.totals("text")
     return JSONResponse({period: {"requests": n, "tokens": round(t)} for period, (n, t) in totals.items()})
 
 
 async def img_models(request: Request) -> Response:
     parsing.query(request, schemas.StatsQuery)
-    return JSONResponse(await context.service(request).stats.model_totals("image"))
+    return JSONResponse(await appstate.service(request).stats.model_totals("image"))
 
 
 async def text_models(request: Request) -> Response:
     parsing.query(request, schemas.StatsQuery)
-    return JSONResponse(await context.service(request).stats.model_totals("text"))
+    return JSONResponse(await appstate.service(request).stats.model_totals("text"))

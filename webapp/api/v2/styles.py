@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
 from horde.queue.service import GenerationKind
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import base, styles as schemas
 
@@ -40,7 +40,7 @@ def style_view(style: dto.StyleInfo) -> dict[str, object]:
 async def listing(request: Request) -> Response:
     q = parsing.query(request, schemas.StylesQuery)
     viewer = await caller.actor(request) if caller.api_key(request) else None
-    styles = await context.service(request).styles.listing(_kind(request), viewer=viewer, sort=q.sort, page=q.page)
+    styles = await appstate.service(request).styles.listing(_kind(request), viewer=viewer, sort=q.sort, page=q.page)
     return JSONResponse([style_view(s) for s in styles])
 
 
@@ -49,24 +49,24 @@ async def create(request: Request) -> Response:
     data = await parsing.body(request, INPUT[kind])
     who = await caller.actor(request)
     fields = data.model_dump(exclude_none=True)
-    style = await context.service(request).styles.create(who, kind, **fields)
+    style = await appstate.service(request).styles.create(who, kind, **fields)
     return responses.ok(schemas.StyleModify(id=style.id), status=200)
 
 
 async def one(request: Request) -> Response:
-    style = await context.service(request).styles.get(parsing.path_str(request, "style_id"), _kind(request))
+    style = await appstate.service(request).styles.get(parsing.path_str(request, "style_id"), _kind(request))
     return JSONResponse(style_view(style))
 
 
 async def by_name(request: Request) -> Response:
-    style = await context.service(request).styles.get(parsing.path_str(request, "name"), _kind(request))
+    style = await appstate.service(request).styles.get(parsing.path_str(request, "name"), _kind(request))
     return JSONResponse(style_view(style))
 
 
 async def modify(request: Request) -> Response:
     kind = _kind(request)
     style_id = parsing.path_str(request, "style_id")
-    svc = context.service(request)
+    svc = appstate.service(request)
     await svc.styles.get(style_id, kind)
     data = await parsing.body(request, PATCH[kind])
     who = await caller.actor(request)
@@ -76,7 +76,7 @@ async def modify(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     style_id = parsing.path_str(request, "style_id")
-    svc = context.service(request)
+    svc = appstate.service(request)
     await svc.styles.get(style_id, _kind(request))
     await svc.styles.delete(await caller.actor(request), style_id)
     return responses.ok(base.SimpleResponse())

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import generate as image_schemas, text as schemas
 from horde.webapp.api.v2.generate import cancel_request, check_view, priority_ids, queue_or_estimate
@@ -50,7 +50,7 @@ def status_view(st: dto.RequestStatus) -> dict[str, object]:
 
 
 async def text_status(request: Request) -> Response:
-    st = await context.service(request).requests.status(None, parsing.path_str(request, "id"))
+    st = await appstate.service(request).requests.status(None, parsing.path_str(request, "id"))
     return JSONResponse(status_view(st))
 
 
@@ -75,7 +75,7 @@ async def text_pop(request: Request) -> Response:
         max_length=data.max_length,
         max_context_length=data.max_context_length,
     )
-    popped = await context.service(request).workers.pop(who, ask)
+    popped = await appstate.service(request).workers.pop(who, ask)
     if not popped.found:
         return JSONResponse(
             {"payload": {}, "id": None, "ids": [], "model": None, "ttl": None, "skipped": popped.skipped}
@@ -115,5 +115,5 @@ async def text_submit(request: Request) -> Response:
         text=data.generation,
         gen_metadata=tuple(data.gen_metadata),
     )
-    result = await context.service(request).workers.submit(who, ask)
+    result = await appstate.service(request).workers.submit(who, ask)
     return responses.ok(image_schemas.GenerationSubmitted(reward=round(result.reward, 2)))

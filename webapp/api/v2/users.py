@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import clock, dto, errors
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import base, users as schemas
 
@@ -36,7 +36,7 @@ def dump(model: base.Output) -> dict[str, object]:
 
 async def find_user(request: Request) -> Response:
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     info = await svc.users.me(who)
     keys = [] if who.is_anonymous else [k.id for k in await svc.sharedkeys.for_user(who.user_id)]
     return JSONResponse(dump(user_view(info, keys)))
@@ -45,14 +45,14 @@ async def find_user(request: Request) -> Response:
 async def users(request: Request) -> Response:
     q = parsing.query(request, schemas.UsersQuery)
     who = await caller.actor(request)
-    listing = await context.service(request).users.listing(who, page=q.page, sort=q.sort)
+    listing = await appstate.service(request).users.listing(who, page=q.page, sort=q.sort)
     return JSONResponse([dump(user_view(u)) for u in listing])
 
 
 async def user(request: Request) -> Response:
     user_id = parsing.path_int(request, "user_id", errors.UserNotFoundError)
     who = await caller.actor(request)
-    return JSONResponse(dump(user_view(await context.service(request).users.get(who, user_id))))
+    return JSONResponse(dump(user_view(await appstate.service(request).users.get(who, user_id))))
 
 
 async def modify_user(request: Request) -> Response:
@@ -70,7 +70,7 @@ async def modify_user(request: Request) -> Response:
         changes["role"] = "moderator" if fields["moderator"] else "user"
     elif "trusted" in fields:
         changes["role"] = "trusted" if fields["trusted"] else "user"
-    info = await context.service(request).users.modify(who, user_id, **changes)
+    info = await appstate.service(request).users.modify(who, user_id, **changes)
     answer = schemas.ModifyUser(
         new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
         concurrency=info.concurrency if "concurrency" in fields else None,
@@ -86,7 +86,7 @@ async def modify_user(request: Request) -> Response:
 async def transfer(request: Request) -> Response:
     data = await parsing.body(request, schemas.KudosTransferInput)
     who = await caller.actor(request)
-    result = await context.service(request).users.transfer_kudos(who, data.username, data.amount)
+    result = await appstate.service(request).users.transfer_kudos(who, data.username, data.amount)
     return responses.ok(schemas.KudosTransferred(transferred=result.amount))
 
 
@@ -94,7 +94,7 @@ async def transfer(request: Request) -> Response:
 
 
 async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.SharedKeyDetails:
-    owner = await context.service(request).users.get(await caller.actor(request), key.user_id)
+    owner = await appstate.service(request).users.get(await caller.actor(request), key.user_id)
     return schemas.SharedKeyDetails(
         id=key.id,
         username=owner.display_name,
@@ -111,24 +111,24 @@ async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.Sh
 async def create_sharedkey(request: Request) -> Response:
     data = await parsing.body(request, schemas.SharedKeyInput)
     who = await caller.actor(request)
-    key = await context.service(request).sharedkeys.create(who, **data.model_dump(exclude_none=True))
+    key = await appstate.service(request).sharedkeys.create(who, **data.model_dump(exclude_none=True))
     return responses.ok(await sharedkey_view(request, key))
 
 
 async def sharedkey(request: Request) -> Response:
-    key = await context.service(request).sharedkeys.get(parsing.path_str(request, "key_id"))
+    key = await appstate.service(request).sharedkeys.get(parsing.path_str(request, "key_id"))
     return responses.ok(await sharedkey_view(request, key))
 
 
 async def modify_sharedkey(request: Request) -> Response:
     data = await parsing.body(request, schemas.SharedKeyInput)
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     key = await svc.sharedkeys.modify(who, parsing.path_str(request, "key_id"), **data.model_dump(exclude_none=True))
     return responses.ok(await sharedkey_view(request, key))
 
 
 async def delete_sharedkey(request: Request) -> Response:
     who = await caller.actor(request)
-    await context.service(request).sharedkeys.delete(who, parsing.path_str(request, "key_id"))
+    await appstate.service(request).sharedkeys.delete(who, parsing.path_str(request, "key_id"))
     return responses.ok(base.SimpleResponse())

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto, errors
-from horde.webapp import context
+from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import workers as schemas
 
@@ -54,20 +54,20 @@ def worker_view(worker: dto.WorkerInfo, teams: dict[str, str]) -> dict[str, obje
 
 
 async def team_names(request: Request) -> dict[str, str]:
-    return {team.id: team.name for team in await context.service(request).teams.listing()}
+    return {team.id: team.name for team in await appstate.service(request).teams.listing()}
 
 
 async def workers(request: Request) -> Response:
     q = parsing.query(request, schemas.WorkersQuery)
     if q.type == "interrogation":
         return JSONResponse([])
-    listing = await context.service(request).workers.listing(None, kind=q.type or None)
+    listing = await appstate.service(request).workers.listing(None, kind=q.type or None)
     teams = await team_names(request)
     return JSONResponse([worker_view(w, teams) for w in listing if q.name is None or w.name == q.name])
 
 
 async def worker(request: Request) -> Response:
-    found = await context.service(request).workers.get(None, parsing.path_str(request, "worker_id"))
+    found = await appstate.service(request).workers.get(None, parsing.path_str(request, "worker_id"))
     return JSONResponse(worker_view(found, await team_names(request)))
 
 
@@ -79,7 +79,7 @@ async def modify_worker(request: Request) -> Response:
         error = errors.ValidationError("Nothing to change.")
         error.rc = "NoWorkerModSelected"
         raise error
-    changed = await context.service(request).workers.modify(who, parsing.path_str(request, "worker_id"), **changes)
+    changed = await appstate.service(request).workers.modify(who, parsing.path_str(request, "worker_id"), **changes)
     answer = schemas.ModifyWorker(
         maintenance=changed.maintenance if "maintenance" in changes else None,
         paused=changed.paused if "paused" in changes else None,
@@ -92,7 +92,7 @@ async def modify_worker(request: Request) -> Response:
 
 async def delete_worker(request: Request) -> Response:
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     found = await svc.workers.get(who, parsing.path_str(request, "worker_id"))
     await svc.workers.delete(who, found.id)
     return responses.ok(schemas.DeletedWorker(deleted_id=found.id, deleted_name=found.name))
@@ -102,7 +102,7 @@ async def delete_worker(request: Request) -> Response:
 
 
 async def team_view(request: Request, team: dto.TeamInfo, members: list[dto.WorkerInfo]) -> schemas.TeamDetails:
-    owner = await context.service(request).users.get(context.service(request).users.anonymous(), team.owner_id)
+    owner = await appstate.service(request).users.get(appstate.service(request).users.anonymous(), team.owner_id)
     mine = [w for w in members if w.team_id == team.id]
     return schemas.TeamDetails(
         name=team.name,
@@ -118,13 +118,13 @@ async def team_view(request: Request, team: dto.TeamInfo, members: list[dto.Work
 
 
 async def teams(request: Request) -> Response:
-    svc = context.service(request)
+    svc = appstate.service(request)
     members = await svc.workers.listing(None)
     return responses.ok([await team_view(request, t, members) for t in await svc.teams.listing()])
 
 
 async def team(request: Request) -> Response:
-    svc = context.service(request)
+    svc = appstate.service(request)
     found = await svc.teams.get(parsing.path_str(request, "team_id"))
     return responses.ok(await team_view(request, found, await svc.workers.listing(None)))
 
@@ -132,19 +132,19 @@ async def team(request: Request) -> Response:
 async def create_team(request: Request) -> Response:
     data = await parsing.body(request, schemas.CreateTeamInput)
     who = await caller.actor(request)
-    made = await context.service(request).teams.create(who, data.name, data.info)
+    made = await appstate.service(request).teams.create(who, data.name, data.info)
     return responses.ok(schemas.ModifyTeam(id=made.id, name=made.name, info=made.info))
 
 
 async def modify_team(request: Request) -> Response:
     data = await parsing.body(request, schemas.ModifyTeamInput)
     who = await caller.actor(request)
-    svc = context.service(request)
+    svc = appstate.service(request)
     changed = await svc.teams.modify(who, parsing.path_str(request, "team_id"), name=data.name, info=data.info)
     return responses.ok(schemas.ModifyTeam(id=changed.id, name=changed.name, info=changed.info))
 
 
 async def delete_team(request: Request) -> Response:
     who = await caller.actor(request)
-    gone = await context.service(request).teams.delete(who, parsing.path_str(request, "team_id"))
+    gone = await appstate.service(request).teams.delete(who, parsing.path_str(request, "team_id"))
     return responses.ok(schemas.DeletedTeam(deleted_id=gone.id, deleted_name=gone.name))
