@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 
 from horde.queue import errors
-from horde.queue.service import HordeService
-from horde.queue.service.sweeps import running
+from horde.queue.service import HordeService, running_sweeps
 from horde.webapp import errors as web_errors, pages, routes
 from horde.webapp.settings import WebSettings
 
@@ -33,7 +32,7 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
         gc.freeze()
         try:
             if settings.run_sweeps:
-                async with running(svc.sweeps, settings.sweep_interval):
+                async with running_sweeps(svc.sweeps, settings.sweep_interval):
                     yield
             else:
                 yield

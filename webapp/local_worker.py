@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from horde.queue import errors
-from horde.queue.domain.roles import Role
-from horde.queue.service import SYSTEM, HordeService
+from horde.queue.service import SYSTEM, HordeService, Role
 from horde.webapp.settings import WebSettings
 
 OWNER = "local-worker"

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from horde.queue import dto
-from horde.queue.domain.roles import Role, at_least
+from horde.queue.service import Role, at_least
 from horde.webapp import appstate, assets, security
 
 

@@ -10,9 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto, errors
-from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.params import KNOWN_SAMPLERS
-from horde.queue.service import GenerationAsk
+from horde.queue.service import KNOWN_SAMPLERS, GenerationAsk, GenerationKind
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 

@@ -9,9 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto
-from horde.queue.domain.jobs import GenerationKind, RequestState
-from horde.queue.service import GenerationAsk
-from horde.queue.service.ratings import Rating
+from horde.queue.service import GenerationAsk, GenerationKind, Rating, RequestState
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 

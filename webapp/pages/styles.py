@@ -9,9 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.params import KNOWN_SAMPLERS
-from horde.queue.domain.roles import Role, at_least
+from horde.queue.service import KNOWN_SAMPLERS, GenerationKind, Role, at_least
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.queue.domain.jobs import GenerationKind
+from horde.queue.service import GenerationKind
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 

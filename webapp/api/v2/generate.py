@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto, errors
-from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
-from horde.queue.service.ratings import Rating
+from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, Rating, ResultState, SubmitAsk
 from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses, signing
 from horde.webapp.api.schemas import generate as schemas

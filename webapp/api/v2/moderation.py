@@ -7,7 +7,8 @@ import ipaddress
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from horde.queue import clock, dto, errors
+from horde.queue import dto, errors
+from horde.queue.service import clock
 from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import base, moderation as schemas
