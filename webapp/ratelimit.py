@@ -10,7 +10,8 @@ import dataclasses
 import hashlib
 import math
 import time
-from typing import Any
+
+from starlette.applications import Starlette
 
 from horde.queue import errors
 
@@ -112,7 +113,7 @@ class RateLimiter:
             self._hit(f"key:{hashed}@{where}", rule.per_key, now)
 
 
-def limiter_for(app: Any) -> RateLimiter:
+def limiter_for(app: Starlette) -> RateLimiter:
     """The application's one limiter (made on first use from ``HORDE_RATE_LIMITS``)."""
     limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
     if limiter is None:

@@ -14,6 +14,7 @@ from horde.queue.dto import Actor
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.discord_bot import GiftResult, GuildSettings
 from horde.queue.service.facade import HordeService
+from horde.queue.service.gallery import GalleryItem
 from horde.queue.service.pops import PopAsk
 from horde.queue.service.ratings import Rating
 from horde.queue.service.signer import Signer
@@ -25,6 +26,7 @@ __all__ = [
     "KNOWN_SAMPLERS",
     "SYSTEM",
     "Actor",
+    "GalleryItem",
     "GenerationAsk",
     "GenerationKind",
     "GiftResult",

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto, errors
-from horde.queue.service import KNOWN_SAMPLERS, GenerationAsk, GenerationKind
+from horde.queue.service import KNOWN_SAMPLERS, GalleryItem, GenerationAsk, GenerationKind
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
@@ -71,7 +71,7 @@ def _with_prompt(ask: GenerationAsk) -> GenerationAsk:
     return GenerationAsk(**{**ask.__dict__, "prompt": "estimate"})
 
 
-async def _source_item(request: Request, image_id: str | None) -> Any:
+async def _source_item(request: Request, image_id: str | None) -> GalleryItem | None:
     if not image_id:
         return None
     return await appstate.service(request).gallery.item(await security.viewer(request), image_id)
@@ -81,7 +81,7 @@ async def _page(
     request: Request,
     values: Mapping[str, Any],
     *,
-    source_item: Any = None,
+    source_item: GalleryItem | None = None,
     error: str | None = None,
     field_errors: Mapping[str, str] | None = None,
     status_code: int = 200,
