@@ -103,7 +103,52 @@ def _prepare_server(settings: Any) -> str | None:
     return asyncio.run(bootstrap())
 
 
-def _serve(settings: Any, *, local_worker: str | None = None) -> int:
+def _start_discord_bot(settings: Any) -> Any:
+    """``horde run`` starts the Discord bot, on its own thread and event loop, when its token is set."""
+    from horde.bots.discord.settings import DiscordSettings
+
+    discord_settings = DiscordSettings()
+    if discord_settings.token is None:
+        return None
+    from horde.bots.discord.runner import BotThread
+
+    thread = BotThread(settings, discord_settings)
+    thread.start()
+    _out("The Discord bot is starting.")
+    return thread
+
+
+def cmd_bot_discord(args: argparse.Namespace) -> int:
+    """``horde bot discord``: the Discord bot alone, against the same database as the server."""
+    import json
+
+    from horde.bots.discord.settings import DiscordSettings
+
+    discord_settings = DiscordSettings()
+    if args.print_commands:
+        from horde.bots.discord.payload import command_payload
+
+        _out(json.dumps(command_payload(discord_settings), indent=2, ensure_ascii=False))
+        return 0
+    if discord_settings.token is None:
+        raise SystemExit("horde: set HORDE_DISCORD_TOKEN (see docs/reference/settings.md)")
+    from horde.bots.discord.runner import BotThread
+    from horde.queue import logs
+
+    logs.configure()
+    settings = _settings(args)
+    _prepare_server(settings)
+    thread = BotThread(settings, discord_settings)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(1.0)
+    except KeyboardInterrupt:
+        thread.stop()
+    return 1 if thread.error else 0
+
+
+def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False) -> int:
     import uvicorn
 
     from horde.queue import logs
@@ -122,16 +167,19 @@ def _serve(settings: Any, *, local_worker: str | None = None) -> int:
 
         worker_process = local.start(settings, local_worker, url)
         _out(f"A local worker serving '{local_worker}' is starting; open {url}/generate to make an image.")
+    discord_bot = _start_discord_bot(settings) if bots else None
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
+        if discord_bot is not None:
+            discord_bot.stop()
         if worker_process is not None:
             local.stop(worker_process)
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _serve(_settings(args), local_worker=args.worker)
+    return _serve(_settings(args), local_worker=args.worker, bots=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -173,6 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--kudos", type=float, default=0.0)
     create.add_argument("--concurrency", type=int, default=None)
     create.set_defaults(func=cmd_users_create)
+
+    bot = sub.add_parser("bot", help="run one chat bot alone").add_subparsers(dest="bot_command", required=True)
+    discord_bot = bot.add_parser("discord", help="the Discord bot (HORDE_DISCORD_TOKEN)")
+    discord_bot.add_argument(
+        "--print-commands", action="store_true", help="print the application commands as JSON, without connecting"
+    )
+    discord_bot.set_defaults(func=cmd_bot_discord)
 
     # listed for ``horde --help``; ``main`` hands everything after ``worker`` to the worker's own parser
     sub.add_parser("worker", help="run a worker against a Horde (see horde worker --help)", add_help=False)

@@ -6,6 +6,7 @@ from horde.queue import clock as clock_mod
 from horde.queue.service import keys
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
+from horde.queue.service.discord_bot import DiscordService
 from horde.queue.service.gallery import Gallery
 from horde.queue.service.moderation import Moderation
 from horde.queue.service.positions import QueuePositions
@@ -43,6 +44,7 @@ class HordeService:
         self.ratings = RatingService(ctx)
         self.results = ResultService(ctx)
         self.gallery = Gallery(ctx, self.requests)
+        self.discord = DiscordService(ctx, self.users, self.requests)
 
     @classmethod
     def open(

@@ -303,3 +303,48 @@ blobs = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     _created(),
 )
+
+# --- the Discord bot's state: linked accounts, per-guild settings, uses (for rate limits), pending kudos gifts ---
+
+discord_links = sa.Table(
+    "discord_links",
+    metadata,
+    sa.Column("discord_id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("api_key_sealed", sa.Text, nullable=False),  #: Fernet token of the API key (key from the secret)
+    _created(),
+)
+
+discord_guilds = sa.Table(
+    "discord_guilds",
+    metadata,
+    sa.Column("guild_id", sa.String(32), primary_key=True),
+    sa.Column("blocked_words", Json, nullable=False),
+    sa.Column("rate_limit_count", sa.Integer, nullable=False),
+    sa.Column("rate_limit_seconds", sa.Integer, nullable=False),
+    sa.Column("default_model", sa.String(255), nullable=True),
+    sa.Column("default_style", sa.String(100), nullable=True),
+    sa.Column("allow_anonymous", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+discord_uses = sa.Table(
+    "discord_uses",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("guild_id", sa.String(32), nullable=False),
+    sa.Column("discord_id", sa.String(32), nullable=False),
+    _created(),
+    sa.Index("ix_discord_uses_guild_id_discord_id_created_at", "guild_id", "discord_id", "created_at"),
+)
+
+discord_gifts = sa.Table(
+    "discord_gifts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("from_user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("to_discord_id", sa.String(32), nullable=False, index=True),
+    sa.Column("amount_milli", sa.BigInteger, nullable=False),
+    _created(),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
