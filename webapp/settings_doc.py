@@ -29,6 +29,7 @@ def _table(settings: type[BaseSettings], prefix: str) -> list[str]:
 
 
 def render() -> str:
+    from horde.bots.discord.settings import DiscordSettings
     from horde.worker.settings import WorkerSettings  # the worker's own settings; read here for the docs only
 
     lines = [
@@ -46,6 +47,10 @@ def render() -> str:
         "Options on the command line win over these variables, which win over the `--config` TOML file.",
         "",
         *_table(WorkerSettings, "HORDE_WORKER_"),
+        "",
+        "## Discord bot (`horde bot discord`; `horde run` starts it when the token is set)",
+        "",
+        *_table(DiscordSettings, "HORDE_DISCORD_"),
     ]
     return "\n".join(lines) + "\n"
 
