@@ -23,9 +23,7 @@ FRONTEND_MAY_IMPORT = frozenset(
 COMPOSITION_ROOT = "horde.webapp.cli"  #: builds everything, so it may import anything (conventions §3.0)
 
 #: modules outside ``horde.queue.store`` that still import sqlalchemy, with the reason
-SQLALCHEMY_EXCEPTIONS = {
-    "horde.queue.service.users": "catches IntegrityError from a concurrent first use",
-}
+SQLALCHEMY_EXCEPTIONS: dict[str, str] = {}
 
 
 def modules() -> list[tuple[str, Path]]:

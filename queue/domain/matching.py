@@ -6,6 +6,16 @@ import dataclasses
 import enum
 
 
+class Needs(enum.IntFlag):
+    """What a request needs of a worker beyond its model and size; the queue index keeps it as an integer."""
+
+    NONE = 0
+    IMG2IMG = 1  #: a source image to transform
+    PAINTING = 2  #: a source image and mask to inpaint or outpaint
+    LORA = 4  #: LoRAs
+    POST_PROCESSING = 8  #: post-processors
+
+
 class SkipReason(enum.StrEnum):
     """Why a pop passed over a waiting request (AI Horde's ``skipped`` keys)."""
 

@@ -7,8 +7,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, AccountKind, Role, at_least
@@ -184,7 +182,7 @@ class UserService:
         async with self.ctx.db.read() as conn:
             row = await user_store.by_external_id(conn, link)
         if row is None:
-            with contextlib.suppress(IntegrityError):  # a concurrent first use created it
+            with contextlib.suppress(errors.AlreadyExistsError):  # a concurrent first use created it
                 await self.create_user(SYSTEM, display_name, kind=AccountKind.PSEUDONYMOUS, external_id=link)
             async with self.ctx.db.read() as conn:
                 row = await user_store.by_external_id(conn, link)

@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 
 async def record(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor_id: int | None,
     action: str,
@@ -37,6 +37,6 @@ async def record(
     )
 
 
-async def recent(conn: AsyncConnection, *, limit: int = 100) -> list[tables.AnyRow]:
+async def recent(conn: Connection, *, limit: int = 100) -> list[tables.AnyRow]:
     query = sa.select(tables.audit_log).order_by(tables.audit_log.c.id.desc()).limit(limit)
     return list((await conn.execute(query)).all())

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 LINKS = tables.discord_links
 GUILDS = tables.discord_guilds
@@ -46,24 +46,24 @@ class GiftRow(NamedTuple):
 # --- linked accounts --------------------------------------------------------------------------------------------
 
 
-async def link_of(conn: AsyncConnection, discord_id: str) -> LinkRow | None:
+async def link_of(conn: Connection, discord_id: str) -> LinkRow | None:
     row = (await conn.execute(sa.select(LINKS).where(LINKS.c.discord_id == discord_id))).one_or_none()
     return None if row is None else LinkRow(*row)
 
 
-async def discord_ids_of(conn: AsyncConnection, user_id: int) -> list[str]:
+async def discord_ids_of(conn: Connection, user_id: int) -> list[str]:
     query = sa.select(LINKS.c.discord_id).where(LINKS.c.user_id == user_id)
     return list((await conn.execute(query)).scalars())
 
 
-async def save_link(conn: AsyncConnection, discord_id: str, user_id: int, sealed: str, now: dt.datetime) -> None:
+async def save_link(conn: Connection, discord_id: str, user_id: int, sealed: str, now: dt.datetime) -> None:
     await conn.execute(LINKS.delete().where(LINKS.c.discord_id == discord_id))
     await conn.execute(
         LINKS.insert().values(discord_id=discord_id, user_id=user_id, api_key_sealed=sealed, created_at=now)
     )
 
 
-async def delete_link(conn: AsyncConnection, discord_id: str) -> bool:
+async def delete_link(conn: Connection, discord_id: str) -> bool:
     result = await conn.execute(LINKS.delete().where(LINKS.c.discord_id == discord_id))
     return bool(result.rowcount)
 
@@ -71,12 +71,12 @@ async def delete_link(conn: AsyncConnection, discord_id: str) -> bool:
 # --- guild settings ---------------------------------------------------------------------------------------------
 
 
-async def guild(conn: AsyncConnection, guild_id: str) -> GuildRow | None:
+async def guild(conn: Connection, guild_id: str) -> GuildRow | None:
     row = (await conn.execute(sa.select(GUILDS).where(GUILDS.c.guild_id == guild_id))).one_or_none()
     return None if row is None else GuildRow(*row)
 
 
-async def save_guild(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def save_guild(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(GUILDS.delete().where(GUILDS.c.guild_id == values["guild_id"]))
     await conn.execute(GUILDS.insert().values(**values))
 
@@ -84,7 +84,7 @@ async def save_guild(conn: AsyncConnection, values: dict[str, Any]) -> None:
 # --- uses, for per-guild rate limits ----------------------------------------------------------------------------
 
 
-async def count_uses(conn: AsyncConnection, guild_id: str, discord_id: str, since: dt.datetime) -> int:
+async def count_uses(conn: Connection, guild_id: str, discord_id: str, since: dt.datetime) -> int:
     query = (
         sa.select(sa.func.count())
         .select_from(USES)
@@ -93,7 +93,7 @@ async def count_uses(conn: AsyncConnection, guild_id: str, discord_id: str, sinc
     return int(await conn.scalar(query) or 0)
 
 
-async def oldest_use(conn: AsyncConnection, guild_id: str, discord_id: str, since: dt.datetime) -> dt.datetime | None:
+async def oldest_use(conn: Connection, guild_id: str, discord_id: str, since: dt.datetime) -> dt.datetime | None:
     query = sa.select(sa.func.min(USES.c.created_at)).where(
         USES.c.guild_id == guild_id, USES.c.discord_id == discord_id, USES.c.created_at >= since
     )
@@ -105,11 +105,11 @@ async def oldest_use(conn: AsyncConnection, guild_id: str, discord_id: str, sinc
     return value if isinstance(value, dt.datetime) else None
 
 
-async def record_use(conn: AsyncConnection, guild_id: str, discord_id: str, now: dt.datetime) -> None:
+async def record_use(conn: Connection, guild_id: str, discord_id: str, now: dt.datetime) -> None:
     await conn.execute(USES.insert().values(guild_id=guild_id, discord_id=discord_id, created_at=now))
 
 
-async def forget_uses_before(conn: AsyncConnection, before: dt.datetime) -> None:
+async def forget_uses_before(conn: Connection, before: dt.datetime) -> None:
     await conn.execute(USES.delete().where(USES.c.created_at < before))
 
 
@@ -117,7 +117,7 @@ async def forget_uses_before(conn: AsyncConnection, before: dt.datetime) -> None
 
 
 async def add_gift(
-    conn: AsyncConnection,
+    conn: Connection,
     from_user_id: int,
     to_discord_id: str,
     amount_milli: int,
@@ -135,17 +135,17 @@ async def add_gift(
     )
 
 
-async def gifts_for(conn: AsyncConnection, to_discord_id: str, now: dt.datetime) -> list[GiftRow]:
+async def gifts_for(conn: Connection, to_discord_id: str, now: dt.datetime) -> list[GiftRow]:
     query = (
         sa.select(GIFTS).where(GIFTS.c.to_discord_id == to_discord_id, GIFTS.c.expires_at > now).order_by(GIFTS.c.id)
     )
     return [GiftRow(*row) for row in (await conn.execute(query)).all()]
 
 
-async def delete_gifts(conn: AsyncConnection, gift_ids: list[int]) -> None:
+async def delete_gifts(conn: Connection, gift_ids: list[int]) -> None:
     if gift_ids:
         await conn.execute(GIFTS.delete().where(GIFTS.c.id.in_(gift_ids)))
 
 
-async def delete_expired_gifts(conn: AsyncConnection, now: dt.datetime) -> None:
+async def delete_expired_gifts(conn: Connection, now: dt.datetime) -> None:
     await conn.execute(GIFTS.delete().where(GIFTS.c.expires_at <= now))

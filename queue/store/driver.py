@@ -11,20 +11,23 @@ Everything else keeps SQLAlchemy; both run on the same connection and in the sam
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import functools
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 import sqlalchemy as sa
 
 from horde.queue.store import tables
 
+if TYPE_CHECKING:  # the protocol names ``Raw``, defined here
+    from horde.queue.store.connection import Connection
+
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+RowT = TypeVar("RowT", bound=NamedTuple)
 
 
 class Sql:
@@ -174,7 +177,7 @@ class PgRaw:
         return self._driver.transaction()
 
 
-async def raw(conn: Any) -> Raw:
+async def raw(conn: Connection) -> Raw:
     """The driver connection under a connection from ``Database.write()`` or ``read()``."""
     result: Raw = await conn.driver()
     return result
@@ -249,29 +252,30 @@ async def insert(raw: Raw, table: sa.Table, rows: Sequence[dict[str, Any]], *, s
     await raw.execute(_insert_sql(table.name, all_names, len(rows), suffix), *args)
 
 
-class RowReader:
-    """Reads the driver rows of ``SELECT <columns>`` into named tuples typed like SQLAlchemy's rows."""
+class RowReader(Generic[RowT]):
+    """Reads the driver rows of ``SELECT <columns>`` into a ``NamedTuple`` class whose fields name the columns
+    (in order) and carry their Python types: the service gets typed rows, at the cost of one ``_make``."""
 
-    def __init__(self, table: sa.Table, names: Sequence[str] | None = None, *, booleans: bool = True) -> None:
+    def __init__(self, row_type: type[RowT], table: sa.Table, *, booleans: bool = True) -> None:
         """``booleans=False`` leaves SQLite's 0/1 as they are, for rows read many at a time and only tested for
         truth (the pop's candidates)."""
-        columns = [table.c[name] for name in names] if names is not None else list(table.c)
-        self.names = tuple(column.name for column in columns)
+        self.names: tuple[str, ...] = row_type._fields
+        columns = [table.c[name] for name in self.names]  # a field that is no column fails here, at import
         self.columns = ", ".join(self.names)  #: for the SELECT or RETURNING list
-        self._tuple: Any = collections.namedtuple(f"{table.name}_row", self.names)  # type: ignore[misc]
+        self._make: Callable[[Iterable[Any]], RowT] = row_type._make
         self._converters = [
             (i, convert)
             for i, column in enumerate(columns)
             if (convert := _converter(column)) and (booleans or convert is not _from_bool)
         ]
 
-    def __call__(self, row: Any) -> Any:
+    def __call__(self, row: Sequence[Any]) -> RowT:
         if not self._converters:
-            return self._tuple._make(row)
+            return self._make(row)
         values = list(row)
         for i, convert in self._converters:
             values[i] = convert(values[i])
-        return self._tuple._make(values)
+        return self._make(values)
 
-    def one(self, row: Any | None) -> Any | None:
+    def one(self, row: Sequence[Any] | None) -> RowT | None:
         return None if row is None else self(row)

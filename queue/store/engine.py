@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any, cast
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from horde.queue import errors
 from horde.queue.store import checkpointer, driver
+from horde.queue.store.connection import Connection, Parameters, Result
 from horde.queue.store.group_commit import GroupCommitter
 
 
@@ -53,7 +56,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class InlineConnection:
-    """The part of ``AsyncConnection`` the store uses, over a synchronous connection whose statements run inline."""
+    """A ``Connection`` over a synchronous SQLAlchemy connection whose statements run inline."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
@@ -66,19 +69,22 @@ class InlineConnection:
     async def driver(self) -> driver.Raw:
         """The sqlite3 connection underneath, for the hot-path statements (``driver``)."""
         if self._raw is None:
-            self._raw = driver.SqliteRaw(cast(Any, self._conn.connection.driver_connection))
+            dbapi = self._conn.connection.driver_connection
+            if not isinstance(dbapi, sqlite3.Connection):  # pragma: no cover - the inline engines are sqlite3's
+                raise TypeError(f"not a sqlite3 connection: {dbapi!r}")
+            self._raw = driver.SqliteRaw(dbapi)
         return self._raw
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+    async def execute(self, statement: sa.Executable, parameters: Parameters = None) -> Result:
         return self._conn.execute(statement, parameters)
 
-    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+    async def scalar(self, statement: sa.Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         return self._conn.scalar(statement, parameters)
 
 
 class PgConnection:
-    """An ``AsyncConnection`` in autocommit mode inside an asyncpg transaction (or none, for reads), and its
-    asyncpg connection for the hot-path statements (``driver``)."""
+    """A ``Connection`` over SQLAlchemy's asyncpg connection in autocommit mode inside an asyncpg transaction (or
+    none, for reads), and its asyncpg connection for the hot-path statements (``driver``)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -88,19 +94,30 @@ class PgConnection:
     def dialect(self) -> sa.Dialect:
         return self._conn.dialect
 
-    async def driver(self) -> driver.Raw:
+    async def pg_driver(self) -> driver.PgRaw:
+        """The asyncpg connection underneath, whose ``transaction()`` holds a write block."""
         if self._raw is None:
             self._raw = driver.PgRaw((await self._conn.get_raw_connection()).driver_connection)
         return self._raw
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+    async def driver(self) -> driver.Raw:
+        return await self.pg_driver()
+
+    async def execute(self, statement: sa.Executable, parameters: Parameters = None) -> Result:
         return await self._conn.execute(statement, parameters)
 
-    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+    async def scalar(self, statement: sa.Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         return await self._conn.scalar(statement, parameters)
 
-    async def run_sync(self, fn: Any, *args: Any) -> Any:
-        return await self._conn.run_sync(fn, *args)
+
+@contextlib.contextmanager
+def _unique_clash_reported() -> Iterator[None]:
+    """A unique-key clash (a concurrent call inserted the row first) becomes the engine's ``AlreadyExistsError``,
+    so the service never sees SQLAlchemy's exceptions."""
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        raise errors.AlreadyExistsError from exc
 
 
 class Database:
@@ -138,7 +155,7 @@ class Database:
         return self.writer.dialect.name
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self) -> AsyncIterator[Connection]:
         """One write transaction; commits on success, rolls back on an exception.
 
         On SQLite, writers ready together share one COMMIT (``group_commit``); each still has all-or-nothing
@@ -147,8 +164,8 @@ class Database:
             async with self._write_lock:
                 batch = self._group.join()
                 try:
-                    with batch.member() as sync_conn:
-                        yield cast(AsyncConnection, InlineConnection(sync_conn))
+                    with _unique_clash_reported(), batch.member() as sync_conn:
+                        yield InlineConnection(sync_conn)
                 finally:
                     self._group.left(batch)
             # done only once the COMMIT holding these changes is; shielded, as other writers share that COMMIT
@@ -156,26 +173,27 @@ class Database:
         else:
             # SQLAlchemy in autocommit mode issues no BEGIN of its own; the transaction is asyncpg's, so the
             # statements of ``driver.raw`` and SQLAlchemy's share it
-            async with self.pg_autocommit.connect() as sa_conn:
-                conn = PgConnection(sa_conn)
-                async with cast(driver.PgRaw, await conn.driver()).transaction():
-                    yield cast(AsyncConnection, conn)
+            with _unique_clash_reported():
+                async with self.pg_autocommit.connect() as sa_conn:
+                    conn = PgConnection(sa_conn)
+                    async with (await conn.pg_driver()).transaction():
+                        yield conn
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Connection]:
         """Reads: on SQLite a transaction with a consistent snapshot; on PostgreSQL autocommit statements."""
         if self.inline_reader is not None:
             with self.inline_reader.connect() as sync_conn:
                 sync_conn.begin()
                 try:
-                    yield cast(AsyncConnection, InlineConnection(sync_conn))
+                    yield InlineConnection(sync_conn)
                 finally:
                     sync_conn.rollback()
             return
         # PostgreSQL: autocommit reads, each statement on the latest committed data; a BEGIN and a ROLLBACK would
         # add two network round trips to every status poll for a snapshot nothing here needs
         async with self.pg_autocommit.connect() as conn:
-            yield cast(AsyncConnection, PgConnection(conn))
+            yield PgConnection(conn)
 
     async def dispose(self) -> None:
         if self._group is not None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import JobState, sources_of
 from horde.queue.store import driver, rows, tables
+from horde.queue.store.connection import Connection
 
 J = tables.jobs
 Row = tables.AnyRow
@@ -31,7 +31,7 @@ _TAKE = driver.Sql(
 _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM jobs WHERE id = $1")
 
 
-def _prefixed(reader: driver.RowReader, alias: str) -> str:
+def _prefixed(reader: driver.RowReader[Any], alias: str) -> str:
     return ", ".join(f"{alias}.{name}" for name in reader.names)
 
 
@@ -82,7 +82,22 @@ class Claim:
     deadline: dt.datetime
 
 
-async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.datetime) -> list[list[Any]]:
+class ClaimedJob(NamedTuple):
+    """A job a claim handed out."""
+
+    id: str
+    position: int
+    seed: int
+
+
+class _Queued(NamedTuple):
+    id: str
+    request_id: str
+    position: int
+    seed: int
+
+
+async def claim_all(conn: Connection, claims: Sequence[Claim], now: dt.datetime) -> list[list[ClaimedJob]]:
     """Hand out queued jobs for several claims at once, in a few statements whatever their number: the queued
     jobs of their requests are read (on PostgreSQL only as many as wanted, locked, skipping rows a concurrent claim
     holds: each job goes to exactly one worker) and handed out in position order, claims served in the order
@@ -100,20 +115,20 @@ async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.date
         found = await raw.fetch_keys(QUEUED_OF, ids)
     else:
         found = await raw.fetch(LOCK_QUEUED, ids, [wanted[i] for i in ids])
-    available: dict[str, list[Any]] = {}
-    for row in sorted(found, key=lambda row: (row[1], row[2])):
-        available.setdefault(row[1], []).append(row)
+    available: dict[str, list[_Queued]] = {}
+    for job in sorted(map(_Queued._make, found), key=lambda job: (job.request_id, job.position)):
+        available.setdefault(job.request_id, []).append(job)
     at = raw.time(now)
-    handed: list[list[Any]] = []
+    handed: list[list[ClaimedJob]] = []
     updates: list[tuple[Any, ...]] = []
     taken: dict[str, int] = {}
     for c in claims:
         jobs = available.get(c.request_id, [])
         mine, available[c.request_id] = jobs[: c.count], jobs[c.count :]
-        handed.append([(row[0], row[2], row[3]) for row in mine])
+        handed.append([ClaimedJob(job.id, job.position, job.seed) for job in mine])
         if mine:
             deadline = raw.time(c.deadline)
-            updates += [(row[0], c.worker_id, c.model, at, deadline) for row in mine]
+            updates += [(job.id, c.worker_id, c.model, at, deadline) for job in mine]
             taken[c.request_id] = taken.get(c.request_id, 0) + len(mine)
     if updates:
         await raw.executemany(CLAIM_ONE, sorted(updates))
@@ -124,11 +139,13 @@ async def claim_all(conn: AsyncConnection, claims: Sequence[Claim], now: dt.date
     return handed
 
 
-async def by_id(conn: AsyncConnection, job_id: str) -> Any | None:
+async def by_id(conn: Connection, job_id: str) -> rows.JobRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, job_id))
 
 
-async def with_worker_and_request_all(conn: AsyncConnection, job_ids: Sequence[str]) -> dict[str, Any]:
+async def with_worker_and_request_all(
+    conn: Connection, job_ids: Sequence[str]
+) -> dict[str, tuple[rows.JobRow, rows.Holder | None, rows.RequestWork]]:
     """job id → (job, the worker holding it or None, its request), for the jobs that exist: what a batch of
     submits reads (``rows.HOLDER``, ``rows.REQUEST_WORK``), in one statement."""
     found = await (await driver.raw(conn)).fetch_keys(_WITH_WORKER_AND_REQUEST_ALL, sorted(set(job_ids)))
@@ -156,7 +173,7 @@ class Finish:
     charge_milli: int
 
 
-async def finish_all(conn: AsyncConnection, finished: Sequence[Finish], now: dt.datetime) -> None:
+async def finish_all(conn: Connection, finished: Sequence[Finish], now: dt.datetime) -> None:
     """processing → done, each only for the worker holding it (the caller read the jobs in this transaction;
     on PostgreSQL with their rows locked)."""
     raw = await driver.raw(conn)
@@ -179,7 +196,7 @@ async def finish_all(conn: AsyncConnection, finished: Sequence[Finish], now: dt.
     await raw.executemany(_FINISH, rows)
 
 
-async def release(conn: AsyncConnection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:
+async def release(conn: Connection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:
     """processing → queued (retry) or faulted (out of attempts)."""
     query = J.update().where(J.c.id == job_id, J.c.state == JobState.PROCESSING.value)
     if worker_id is not None:
@@ -191,7 +208,7 @@ async def release(conn: AsyncConnection, *, job_id: str, worker_id: str | None, 
     return bool(result.rowcount)
 
 
-async def overdue(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[Row]:
+async def overdue(conn: Connection, now: dt.datetime, limit: int = 500) -> list[Row]:
     query = (
         sa.select(J.c.id, J.c.request_id, J.c.worker_id, J.c.attempts)
         .where(J.c.state == JobState.PROCESSING.value, J.c.deadline < now)
@@ -200,7 +217,7 @@ async def overdue(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> 
     return list((await conn.execute(query)).all())
 
 
-async def cancel_queued(conn: AsyncConnection, request_id: str) -> int:
+async def cancel_queued(conn: Connection, request_id: str) -> int:
     result = await conn.execute(
         J.update()
         .where(J.c.request_id == request_id, J.c.state.in_([s.value for s in sources_of(JobState.CANCELLED)]))
@@ -210,7 +227,7 @@ async def cancel_queued(conn: AsyncConnection, request_id: str) -> int:
     return int(result.rowcount)
 
 
-async def fault_queued(conn: AsyncConnection, request_id: str) -> int:
+async def fault_queued(conn: Connection, request_id: str) -> int:
     result = await conn.execute(
         J.update()
         .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
@@ -219,5 +236,5 @@ async def fault_queued(conn: AsyncConnection, request_id: str) -> int:
     return int(result.rowcount)
 
 
-async def set_flags(conn: AsyncConnection, job_ids: Sequence[str], **values: Any) -> None:
+async def set_flags(conn: Connection, job_ids: Sequence[str], **values: Any) -> None:
     await conn.execute(J.update().where(J.c.id.in_(list(job_ids))).values(**values))

@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.store import driver, tables
+from horde.queue.store.connection import Connection
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +33,7 @@ _MOVE = driver.Sql("UPDATE users SET kudos_milli = kudos_milli + $2 WHERE id = $
 _SET = driver.Sql("UPDATE users SET kudos_milli = $2 WHERE id = $1")
 
 
-async def append_all(conn: AsyncConnection, entries: Sequence[Entry], *, now: dt.datetime) -> dict[int, int]:
+async def append_all(conn: Connection, entries: Sequence[Entry], *, now: dt.datetime) -> dict[int, int]:
     """Append entries, then move the balances (one statement for the entries, one per user), then lift any
     balance below its account's floor back to it, recorded as a floor adjustment. Returns the new balances.
 
@@ -91,7 +91,7 @@ def _floor_adjustment(entry: Entry, amount_milli: int) -> Entry:
 
 
 async def append(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     user_id: int,
     amount_milli: int,
@@ -108,7 +108,7 @@ async def append(
 
 
 async def history(
-    conn: AsyncConnection, user_id: int, *, limit: int = 50, before_id: int | None = None
+    conn: Connection, user_id: int, *, limit: int = 50, before_id: int | None = None
 ) -> list[tables.AnyRow]:
     query = (
         sa.select(tables.kudos_ledger)
@@ -121,7 +121,7 @@ async def history(
     return list((await conn.execute(query)).all())
 
 
-async def sum_for_user(conn: AsyncConnection, user_id: int) -> int:
+async def sum_for_user(conn: Connection, user_id: int) -> int:
     total = await conn.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(tables.kudos_ledger.c.amount_milli), 0)).where(
             tables.kudos_ledger.c.user_id == user_id
@@ -130,7 +130,7 @@ async def sum_for_user(conn: AsyncConnection, user_id: int) -> int:
     return int(total or 0)
 
 
-async def last_transfer_between(conn: AsyncConnection, sender: int, receiver: int) -> dt.datetime | None:
+async def last_transfer_between(conn: Connection, sender: int, receiver: int) -> dt.datetime | None:
     """When ``sender`` last sent kudos to ``receiver``."""
     result = await conn.scalar(
         sa.select(sa.func.max(tables.kudos_ledger.c.created_at)).where(
@@ -144,7 +144,7 @@ async def last_transfer_between(conn: AsyncConnection, sender: int, receiver: in
     return tables.UtcDateTime().process_result_value(result, conn.dialect)
 
 
-async def open_account(conn: AsyncConnection, *, user_id: int, kind: AccountKind, now: dt.datetime) -> None:
+async def open_account(conn: Connection, *, user_id: int, kind: AccountKind, now: dt.datetime) -> None:
     """Start a new account on its floor (25 registered, 14 pseudonymous, −50 anonymous), recorded in the ledger."""
     floor = kudos_rules.to_milli(kudos_rules.floor_for(kind))
     await conn.execute(

@@ -3,58 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import driver, tables
+from horde.queue.store.connection import Connection
 
 F = tables.prompt_filters
 T = tables.ip_timeouts
 
 
-async def filters(conn: AsyncConnection, filter_type: int | None = None) -> list[tables.AnyRow]:
+async def filters(conn: Connection, filter_type: int | None = None) -> list[tables.AnyRow]:
     query = sa.select(F).order_by(F.c.id)
     if filter_type is not None:
         query = query.where(F.c.filter_type == filter_type)
     return list((await conn.execute(query)).all())
 
 
-async def filter_by_id(conn: AsyncConnection, filter_id: int) -> tables.AnyRow | None:
+async def filter_by_id(conn: Connection, filter_id: int) -> tables.AnyRow | None:
     return (await conn.execute(sa.select(F).where(F.c.id == filter_id))).one_or_none()
 
 
-async def add_filter(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def add_filter(conn: Connection, values: dict[str, Any]) -> int:
     return int((await conn.execute(F.insert().values(**values).returning(F.c.id))).scalar_one())
 
 
-async def update_filter(conn: AsyncConnection, filter_id: int, values: dict[str, Any]) -> None:
+async def update_filter(conn: Connection, filter_id: int, values: dict[str, Any]) -> None:
     await conn.execute(F.update().where(F.c.id == filter_id).values(**values))
 
 
-async def delete_filter(conn: AsyncConnection, filter_id: int) -> None:
+async def delete_filter(conn: Connection, filter_id: int) -> None:
     await conn.execute(F.delete().where(F.c.id == filter_id))
 
 
-_TIMEOUT = driver.RowReader(T)
+class TimeoutRow(NamedTuple):
+    """An IP timeout."""
+
+    ip: str
+    expires_at: dt.datetime
+    reason: str | None
+    created_by: int | None
+    created_at: dt.datetime
+
+
+_TIMEOUT = driver.RowReader(TimeoutRow, T)
 _TIMEOUT_FOR = driver.Sql(f"SELECT {_TIMEOUT.columns} FROM ip_timeouts WHERE ip = $1 AND expires_at > $2")
 
 
-async def timeout_for(conn: AsyncConnection, ip: str, now: dt.datetime) -> Any | None:
+async def timeout_for(conn: Connection, ip: str, now: dt.datetime) -> TimeoutRow | None:
     """The IP's timeout, if one runs now (every new request asks: a hot path)."""
     raw = await driver.raw(conn)
     return _TIMEOUT.one(await raw.fetchrow(_TIMEOUT_FOR, ip, raw.time(now)))
 
 
-async def set_timeout(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def set_timeout(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(T.delete().where(T.c.ip == values["ip"]))
     await conn.execute(T.insert().values(**values))
 
 
-async def delete_timeout(conn: AsyncConnection, ip: str) -> int:
+async def delete_timeout(conn: Connection, ip: str) -> int:
     return int((await conn.execute(T.delete().where(T.c.ip == ip))).rowcount)
 
 
-async def timeouts(conn: AsyncConnection, now: dt.datetime) -> list[tables.AnyRow]:
+async def timeouts(conn: Connection, now: dt.datetime) -> list[tables.AnyRow]:
     return list((await conn.execute(sa.select(T).where(T.c.expires_at > now).order_by(T.c.expires_at))).all())

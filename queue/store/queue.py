@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from horde.queue.domain.matching import Needs
 from horde.queue.store import driver, tables
-
-NEEDS_IMG2IMG = 1
-NEEDS_PAINTING = 2
-NEEDS_LORA = 4
-NEEDS_POST_PROCESSING = 8
+from horde.queue.store.connection import Connection
 
 Q = tables.queue_entries
 
@@ -32,20 +28,20 @@ class EntryValues:
     things: float
     nsfw: bool
     trusted_only: bool
-    needs: int
+    needs: Needs
     targeted: bool
 
 
 def entry_for(req: Mapping[str, Any]) -> EntryValues:
     """The index row of a request (a ``generation_requests`` row, or the values about to be inserted)."""
     params = req["params"]
-    needs = 0
+    needs = Needs.NONE
     if req["source_image_key"]:
-        needs |= NEEDS_IMG2IMG if req["source_processing"] == "img2img" else NEEDS_PAINTING
+        needs |= Needs.IMG2IMG if req["source_processing"] == "img2img" else Needs.PAINTING
     if params.get("loras"):
-        needs |= NEEDS_LORA
+        needs |= Needs.LORA
     if params.get("post_processing"):
-        needs |= NEEDS_POST_PROCESSING
+        needs |= Needs.POST_PROCESSING
     is_image = req["kind"] == "image"
     return EntryValues(
         request_id=req["id"],
@@ -65,7 +61,7 @@ def entry_for(req: Mapping[str, Any]) -> EntryValues:
 _ADD_SUFFIX = " ON CONFLICT (request_id, model) DO UPDATE SET queued = queue_entries.queued + excluded.queued"
 
 
-async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
+async def add(conn: Connection, entry: EntryValues, queued: int) -> None:
     """Put ``queued`` more jobs of a request in the index (creating its rows, or adding to them)."""
     rows = [
         {
@@ -79,7 +75,7 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
             "queued": queued,
             "nsfw": entry.nsfw,
             "trusted_only": entry.trusted_only,
-            "needs": entry.needs,
+            "needs": int(entry.needs),
             "targeted": entry.targeted,
         }
         for model in (entry.models or [""])
@@ -87,7 +83,7 @@ async def add(conn: AsyncConnection, entry: EntryValues, queued: int) -> None:
     await driver.insert(await driver.raw(conn), Q, rows, suffix=_ADD_SUFFIX)
 
 
-async def remove(conn: AsyncConnection, request_ids: Iterable[str]) -> None:
+async def remove(conn: Connection, request_ids: Iterable[str]) -> None:
     ids = list(request_ids)
     if ids:
         await conn.execute(Q.delete().where(Q.c.request_id.in_(ids)))
@@ -107,11 +103,27 @@ _COLUMNS = (
 )
 
 
-ENTRY = driver.RowReader(
-    Q,
-    ["request_id", "model", "rank", "user_id", "pixels", "nsfw", "trusted_only", "needs", "targeted", "queued"],
-    booleans=False,  # a pop reads dozens and tests a few: nsfw, trusted_only and targeted stay 0/1 on SQLite
-)
+class PopCandidate(NamedTuple):
+    """A queue entry as a pop reads it (on SQLite its booleans stay 0/1: read by the dozen, tested for truth)."""
+
+    request_id: str
+    model: str
+    rank: float
+    user_id: int
+    pixels: int
+    nsfw: int  #: 0/1 on SQLite, a bool on PostgreSQL: tested for truth
+    trusted_only: int
+    needs: int
+    targeted: int
+    queued: int
+
+    @property
+    def needs_flags(self) -> Needs:
+        """What the request needs of a worker beyond its model and size."""
+        return Needs(self.needs)
+
+
+ENTRY = driver.RowReader(PopCandidate, Q, booleans=False)  # a pop reads dozens and tests a few for truth
 
 
 _Q_COLUMNS = ", ".join(f"q.{name}" for name in ENTRY.names)
@@ -130,8 +142,8 @@ CANDIDATES = driver.Sql(
 
 
 async def candidates(
-    conn: AsyncConnection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
-) -> list[Any]:
+    conn: Connection, *, kind: str, models: Sequence[str], owner_ids: Sequence[int], per_model: int
+) -> list[PopCandidate]:
     """The best ``per_model`` entries of each model the worker serves (and of requests for any model), plus the
     best entries of the worker's owner and priority users. Each part is an index range scan with a LIMIT, so the
     cost does not grow with the queue's length; one statement whatever the number of models."""
@@ -151,7 +163,7 @@ _POSITION = driver.Sql(
 )
 
 
-async def position(conn: AsyncConnection, request_id: str) -> tuple[int, float]:
+async def position(conn: Connection, request_id: str) -> tuple[int, float]:
     """(requests ahead, work ahead in things) in the shortest queue among the request's models; (0, 0) if gone.
 
     Counting runs over the index range ahead of the request in its own model's queue: honest (it counts only
@@ -168,17 +180,17 @@ _MODEL_QUEUE = driver.Sql(
 )
 
 
-async def entries_of(conn: AsyncConnection, request_id: str) -> list[tuple[str, str, float]]:
+async def entries_of(conn: Connection, request_id: str) -> list[tuple[str, str, float]]:
     """(kind, model, rank) of each queue a waiting request is in; none once it left the queue."""
     return [(row[0], row[1], row[2]) for row in await (await driver.raw(conn)).fetch(_MINE, request_id)]
 
 
-async def model_queue(conn: AsyncConnection, kind: str, model: str) -> list[tuple[float, float]]:
+async def model_queue(conn: Connection, kind: str, model: str) -> list[tuple[float, float]]:
     """(rank, work in things) of every entry in one model's queue, best first (an index-only scan)."""
     return [(row[0], row[1]) for row in await (await driver.raw(conn)).fetch(_MODEL_QUEUE, kind, model)]
 
 
-async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[int, float]]:
+async def waiting_by_model(conn: Connection, kind: str) -> dict[str, tuple[int, float]]:
     """model → (queued jobs, queued things), for the status pages."""
     rows = await conn.execute(
         sa.select(Q.c.model, sa.func.sum(Q.c.queued), sa.func.sum(Q.c.things * Q.c.queued))
@@ -188,7 +200,7 @@ async def waiting_by_model(conn: AsyncConnection, kind: str) -> dict[str, tuple[
     return {row[0]: (int(row[1]), float(row[2])) for row in rows}
 
 
-async def queued_jobs(conn: AsyncConnection, kind: str) -> int:
+async def queued_jobs(conn: Connection, kind: str) -> int:
     """Jobs waiting of one kind. A scan: callers cache it (``service.capacity``)."""
     first_model = (
         sa.select(Q.c.request_id, sa.func.max(Q.c.queued).label("queued"))

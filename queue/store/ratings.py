@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 RT = tables.ratings
 
 
-async def rated_job_ids(conn: AsyncConnection, job_ids: list[str]) -> set[str]:
+async def rated_job_ids(conn: Connection, job_ids: list[str]) -> set[str]:
     if not job_ids:
         return set()
     rows = await conn.execute(sa.select(RT.c.job_id).where(RT.c.job_id.in_(job_ids)))
     return {row[0] for row in rows}
 
 
-async def insert(conn: AsyncConnection, values: list[dict[str, object]]) -> None:
+async def insert(conn: Connection, values: list[dict[str, object]]) -> None:
     if values:
         await conn.execute(RT.insert(), values)

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
 from horde.queue.store import driver, rows, tables
+from horde.queue.store.connection import Connection
 
 R = tables.generation_requests
 J = tables.jobs
 Row = tables.AnyRow
 
 
-async def insert(conn: AsyncConnection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
+async def insert(conn: Connection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
     """A new request and its jobs (two statements)."""
     raw = await driver.raw(conn)
     await driver.insert(raw, R, [values])
@@ -39,21 +39,21 @@ _CHARGE_AND_SETTLE = driver.Sql(
 )
 
 
-async def by_id(conn: AsyncConnection, request_id: str) -> Any | None:
+async def by_id(conn: Connection, request_id: str) -> rows.RequestRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, request_id))
 
 
 _BY_IDS = driver.KeysSql(f"SELECT {rows.REQUEST_WORK.columns} FROM generation_requests WHERE id {{keys}}")
 
 
-async def by_ids(conn: AsyncConnection, request_ids: Sequence[str]) -> dict[str, Any]:
+async def by_ids(conn: Connection, request_ids: Sequence[str]) -> dict[str, rows.RequestWork]:
     """The requests of these ids that exist, by id, as pops read them (``rows.REQUEST_WORK``; one statement)."""
     found = await (await driver.raw(conn)).fetch_keys(_BY_IDS, sorted(request_ids))
     return {req.id: req for req in map(rows.REQUEST_WORK, found)}
 
 
 async def charge_and_settle_all(
-    conn: AsyncConnection, charges: Sequence[tuple[str, int]], now: dt.datetime, expires_at: dt.datetime
+    conn: Connection, charges: Sequence[tuple[str, int]], now: dt.datetime, expires_at: dt.datetime
 ) -> None:
     """Jobs finished: add each (request id, charge) to its request, keep the request (and so its results) at least
     until ``expires_at``, and mark a waiting request done once none of its jobs is left queued or processing (one
@@ -63,7 +63,7 @@ async def charge_and_settle_all(
     await raw.executemany(_CHARGE_AND_SETTLE, [(rid, charge, at, until) for rid, charge in sorted(charges)])
 
 
-async def jobs_of(conn: AsyncConnection, request_id: str) -> list[Any]:
+async def jobs_of(conn: Connection, request_id: str) -> list[rows.JobRow]:
     return [rows.JOB(row) for row in await (await driver.raw(conn)).fetch(_JOBS_OF, request_id)]
 
 
@@ -76,7 +76,7 @@ _ACTIVE_OF_USER = driver.Sql(_ACTIVE)
 _ACTIVE_OF_USER_AT = driver.Sql(_ACTIVE + " AND r.ip = $2")
 
 
-async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | None) -> int:
+async def active_jobs_of_user(conn: Connection, user_id: int, ip: str | None) -> int:
     """Jobs queued or processing for the user (for the anonymous user: for this IP only). Every new request
     asks: a hot path."""
     raw = await driver.raw(conn)
@@ -87,7 +87,7 @@ async def active_jobs_of_user(conn: AsyncConnection, user_id: int, ip: str | Non
     return int(row[0])
 
 
-async def pending_for_key_milli(conn: AsyncConnection, key_id: str) -> int:
+async def pending_for_key_milli(conn: Connection, key_id: str) -> int:
     """What the waiting requests made through a shared key may still cost (estimate less what was charged)."""
     total = await conn.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(R.c.estimate_milli - R.c.charged_milli), 0)).where(
@@ -97,7 +97,7 @@ async def pending_for_key_milli(conn: AsyncConnection, key_id: str) -> int:
     return max(0, int(total or 0))
 
 
-async def reserved_milli(conn: AsyncConnection, user_id: int) -> int:
+async def reserved_milli(conn: Connection, user_id: int) -> int:
     """Kudos held for the user's waiting requests that had to be paid up front and are not charged yet."""
     total = await conn.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(R.c.upfront_milli - R.c.charged_milli), 0)).where(
@@ -107,7 +107,7 @@ async def reserved_milli(conn: AsyncConnection, user_id: int) -> int:
     return max(0, int(total or 0))
 
 
-async def set_state(conn: AsyncConnection, request_id: str, state: RequestState, now: dt.datetime) -> None:
+async def set_state(conn: Connection, request_id: str, state: RequestState, now: dt.datetime) -> None:
     await conn.execute(R.update().where(R.c.id == request_id).values(state=state.value, updated_at=now))
 
 
@@ -117,7 +117,7 @@ _JOB_OUT = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PRO
 
 
 async def expired(
-    conn: AsyncConnection, now: dt.datetime, *, gallery_before: dt.datetime | None = None, limit: int = 500
+    conn: Connection, now: dt.datetime, *, gallery_before: dt.datetime | None = None, limit: int = 500
 ) -> list[Row]:
     """Requests past their expiry that are not kept in a gallery (and gallery requests older than
     ``gallery_before``, when galleries expire at all)."""
@@ -128,7 +128,7 @@ async def expired(
     return list((await conn.execute(query)).all())
 
 
-async def unserved_kept(conn: AsyncConnection, now: dt.datetime, limit: int = 500) -> list[str]:
+async def unserved_kept(conn: Connection, now: dt.datetime, limit: int = 500) -> list[str]:
     query = (
         sa.select(R.c.id)
         .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now, ~_JOB_OUT)
@@ -137,13 +137,13 @@ async def unserved_kept(conn: AsyncConnection, now: dt.datetime, limit: int = 50
     return list((await conn.execute(query)).scalars().all())
 
 
-async def delete(conn: AsyncConnection, request_ids: Sequence[str]) -> None:
+async def delete(conn: Connection, request_ids: Sequence[str]) -> None:
     if request_ids:
         await conn.execute(J.delete().where(J.c.request_id.in_(request_ids)))
         await conn.execute(tables.queue_entries.delete().where(tables.queue_entries.c.request_id.in_(request_ids)))
         await conn.execute(R.delete().where(R.c.id.in_(request_ids)))
 
 
-async def for_user(conn: AsyncConnection, user_id: int, *, limit: int, offset: int = 0) -> list[Row]:
+async def for_user(conn: Connection, user_id: int, *, limit: int, offset: int = 0) -> list[Row]:
     query = sa.select(R).where(R.c.user_id == user_id).order_by(R.c.created_at.desc()).limit(limit).offset(offset)
     return list((await conn.execute(query)).all())

@@ -5,42 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 S = tables.shared_keys
 Row = tables.AnyRow
 
 
-async def by_id(conn: AsyncConnection, key_id: str) -> Row | None:
+async def by_id(conn: Connection, key_id: str) -> Row | None:
     return (await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none()
 
 
-async def lock(conn: AsyncConnection, key_id: str) -> Row | None:
+async def lock(conn: Connection, key_id: str) -> Row | None:
     """The key, locked until the transaction ends (PostgreSQL; SQLite's single writer needs no lock)."""
     return (await conn.execute(sa.select(S).where(S.c.id == key_id).with_for_update())).one_or_none()
 
 
-async def add_utilized(conn: AsyncConnection, key_id: str, amount_milli: int) -> None:
+async def add_utilized(conn: Connection, key_id: str, amount_milli: int) -> None:
     await conn.execute(S.update().where(S.c.id == key_id).values(utilized_milli=S.c.utilized_milli + amount_milli))
 
 
-async def for_user(conn: AsyncConnection, user_id: int) -> list[Row]:
+async def for_user(conn: Connection, user_id: int) -> list[Row]:
     return list((await conn.execute(sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at))).all())
 
 
-async def count_for_user(conn: AsyncConnection, user_id: int) -> int:
+async def count_for_user(conn: Connection, user_id: int) -> int:
     return int(await conn.scalar(sa.select(sa.func.count()).where(S.c.user_id == user_id)) or 0)
 
 
-async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(S.insert().values(**values))
 
 
-async def update(conn: AsyncConnection, key_id: str, **values: Any) -> None:
+async def update(conn: Connection, key_id: str, **values: Any) -> None:
     await conn.execute(S.update().where(S.c.id == key_id).values(**values))
 
 
-async def delete(conn: AsyncConnection, key_id: str) -> None:
+async def delete(conn: Connection, key_id: str) -> None:
     await conn.execute(S.delete().where(S.c.id == key_id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.domain.jobs import JobState
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 J = tables.jobs
 R = tables.generation_requests
@@ -21,7 +21,7 @@ def _done(kind: str, since: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-async def totals(conn: AsyncConnection, kind: str, since: dt.datetime | None) -> tuple[int, float]:
+async def totals(conn: Connection, kind: str, since: dt.datetime | None) -> tuple[int, float]:
     """(finished jobs, their things: megapixelsteps or tokens) since a moment (None: ever)."""
     query = (
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(R.c.things), 0.0))
@@ -32,7 +32,7 @@ async def totals(conn: AsyncConnection, kind: str, since: dt.datetime | None) ->
     return int(row[0]), float(row[1])
 
 
-async def by_model(conn: AsyncConnection, kind: str, since: dt.datetime | None) -> dict[str, int]:
+async def by_model(conn: Connection, kind: str, since: dt.datetime | None) -> dict[str, int]:
     """model -> finished jobs since a moment (None: ever)."""
     query = (
         sa.select(J.c.model, sa.func.count())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import tables
+from horde.queue.store.connection import Connection
 
 ST = tables.styles
 U = tables.users
@@ -18,21 +18,21 @@ def _select() -> sa.Select[*tuple[Any, ...]]:
     return sa.select(ST, U.c.username.label("owner_name")).join(U, U.c.id == ST.c.owner_id)
 
 
-async def by_id(conn: AsyncConnection, style_id: str) -> Row | None:
+async def by_id(conn: Connection, style_id: str) -> Row | None:
     return (await conn.execute(_select().where(ST.c.id == style_id))).one_or_none()
 
 
-async def by_name(conn: AsyncConnection, name: str) -> Row | None:
+async def by_name(conn: Connection, name: str) -> Row | None:
     return (await conn.execute(_select().where(ST.c.name == name))).one_or_none()
 
 
-async def owner_of(conn: AsyncConnection, style_id: str) -> int | None:
+async def owner_of(conn: Connection, style_id: str) -> int | None:
     owner = await conn.scalar(sa.select(ST.c.owner_id).where(ST.c.id == style_id))
     return None if owner is None else int(owner)
 
 
 async def listing(
-    conn: AsyncConnection, kind: str, *, viewer_id: int | None, popular: bool, limit: int, offset: int
+    conn: Connection, kind: str, *, viewer_id: int | None, popular: bool, limit: int, offset: int
 ) -> list[Row]:
     """Public styles of a kind, and the viewer's own private ones; most used or newest first."""
     visible = ST.c.public.is_(True) if viewer_id is None else sa.or_(ST.c.public.is_(True), ST.c.owner_id == viewer_id)
@@ -41,17 +41,17 @@ async def listing(
     return list((await conn.execute(query)).all())
 
 
-async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(ST.insert().values(**values))
 
 
-async def update(conn: AsyncConnection, style_id: str, **values: Any) -> None:
+async def update(conn: Connection, style_id: str, **values: Any) -> None:
     await conn.execute(ST.update().where(ST.c.id == style_id).values(**values))
 
 
-async def delete(conn: AsyncConnection, style_id: str) -> None:
+async def delete(conn: Connection, style_id: str) -> None:
     await conn.execute(ST.delete().where(ST.c.id == style_id))
 
 
-async def count_use(conn: AsyncConnection, style_id: str) -> None:
+async def count_use(conn: Connection, style_id: str) -> None:
     await conn.execute(ST.update().where(ST.c.id == style_id).values(uses=ST.c.uses + 1))

@@ -6,15 +6,15 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import driver, rows, tables
+from horde.queue.store.connection import Connection
 
 Row = tables.AnyRow
 
 
 async def insert(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     username: str,
     kind: str,
@@ -49,30 +49,30 @@ _BY_ID = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE id = $1")
 _BY_KEY_HASH = driver.Sql(f"SELECT {ROW.columns} FROM users WHERE api_key_hash = $1")
 
 
-async def by_id(conn: AsyncConnection, user_id: int) -> Any | None:
+async def by_id(conn: Connection, user_id: int) -> rows.UserRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, user_id))
 
 
-async def by_key_hash(conn: AsyncConnection, key_hash: str) -> Any | None:
+async def by_key_hash(conn: Connection, key_hash: str) -> rows.UserRow | None:
     """The user holding an API key (every authenticated API call asks: a hot path)."""
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_KEY_HASH, key_hash))
 
 
-async def by_external_id(conn: AsyncConnection, external_id: str) -> Row | None:
+async def by_external_id(conn: Connection, external_id: str) -> Row | None:
     query = sa.select(tables.users).where(tables.users.c.external_id == external_id)
     return (await conn.execute(query)).one_or_none()
 
 
-async def by_username(conn: AsyncConnection, username: str) -> Row | None:
+async def by_username(conn: Connection, username: str) -> Row | None:
     query = sa.select(tables.users).where(tables.users.c.username == username).order_by(tables.users.c.id).limit(1)
     return (await conn.execute(query)).one_or_none()
 
 
-async def update(conn: AsyncConnection, user_id: int, **values: Any) -> None:
+async def update(conn: Connection, user_id: int, **values: Any) -> None:
     await conn.execute(tables.users.update().where(tables.users.c.id == user_id).values(**values))
 
 
-async def listing(conn: AsyncConnection, *, offset: int = 0, limit: int = 25, sort: str = "kudos") -> list[Row]:
+async def listing(conn: Connection, *, offset: int = 0, limit: int = 25, sort: str = "kudos") -> list[Row]:
     order = tables.users.c.kudos_milli.desc() if sort == "kudos" else tables.users.c.id.asc()
     query = sa.select(tables.users).order_by(order, tables.users.c.id).offset(offset).limit(limit)
     return list((await conn.execute(query)).all())

@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from horde.queue.store import driver, rows, tables
+from horde.queue.store.connection import Connection
 
 W = tables.workers
 Row = tables.AnyRow
@@ -31,17 +31,17 @@ _COUNT_DONE = driver.Sql(
 )
 
 
-async def by_name(conn: AsyncConnection, name: str) -> Any | None:
+async def by_name(conn: Connection, name: str) -> rows.WorkerRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_NAME, name))
 
 
-async def by_names(conn: AsyncConnection, names: Sequence[str]) -> dict[str, Any]:
+async def by_names(conn: Connection, names: Sequence[str]) -> dict[str, rows.Popper]:
     """The workers of these names that exist, by name, as a pop reads them (``rows.POPPER``; one statement)."""
     found = await (await driver.raw(conn)).fetch_keys(_BY_NAMES, sorted(set(names)))
     return {worker.name: worker for worker in map(rows.POPPER, found)}
 
 
-async def by_id(conn: AsyncConnection, worker_id: str) -> Any | None:
+async def by_id(conn: Connection, worker_id: str) -> rows.WorkerRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, worker_id))
 
 
@@ -63,7 +63,7 @@ class CheckIn:
     earned_milli: int
 
 
-async def check_in_all(conn: AsyncConnection, check_ins: Sequence[CheckIn]) -> None:
+async def check_in_all(conn: Connection, check_ins: Sequence[CheckIn]) -> None:
     """Record the check-ins of several workers (one ``executemany``, in id order so that concurrent batches lock
     the rows in the same order)."""
     raw = await driver.raw(conn)
@@ -97,30 +97,30 @@ class Done:
     busy: float
 
 
-async def count_done_all(conn: AsyncConnection, done: Sequence[Done]) -> None:
+async def count_done_all(conn: Connection, done: Sequence[Done]) -> None:
     """Jobs finished: their workers' counters move (relative updates, safe beside concurrent check-ins; in id
     order)."""
     rows = [(d.worker_id, d.earned_milli, float(d.things), float(d.busy)) for d in done]
     await (await driver.raw(conn)).executemany(_COUNT_DONE, sorted(rows))
 
 
-async def insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+async def insert(conn: Connection, values: dict[str, Any]) -> bool:
     """Register a worker; False when a concurrent first pop registered the same name first."""
     insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(W)
     result = await conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=[W.c.name]))
     return bool(result.rowcount)
 
 
-async def update(conn: AsyncConnection, worker_id: str, **values: Any) -> None:
+async def update(conn: Connection, worker_id: str, **values: Any) -> None:
     await conn.execute(W.update().where(W.c.id == worker_id).values(**values))
 
 
-async def count_for_owner(conn: AsyncConnection, owner_id: int) -> int:
+async def count_for_owner(conn: Connection, owner_id: int) -> int:
     return int(await conn.scalar(sa.select(sa.func.count()).where(W.c.owner_id == owner_id)) or 0)
 
 
 async def listing(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     kind: str | None = None,
     owner_id: int | None = None,
@@ -136,14 +136,14 @@ async def listing(
     return list((await conn.execute(query)).all())
 
 
-async def delete(conn: AsyncConnection, worker_id: str) -> None:
+async def delete(conn: Connection, worker_id: str) -> None:
     await conn.execute(W.delete().where(W.c.id == worker_id))
 
 
 _NAMES = driver.KeysSql("SELECT id, name FROM workers WHERE id {keys}")
 
 
-async def names(conn: AsyncConnection, worker_ids: list[str]) -> dict[str, str]:
+async def names(conn: Connection, worker_ids: list[str]) -> dict[str, str]:
     """Worker names by id (a status poll with finished jobs asks: a hot path)."""
     rows = await (await driver.raw(conn)).fetch_keys(_NAMES, sorted(set(worker_ids)))
     return {row[0]: row[1] for row in rows}

@@ -64,7 +64,7 @@ async def test_a_batch_gives_the_best_request_to_the_first_worker_and_the_next_t
     owner = await make_user(service, "owner")
     low = await ask_image(service, poor)
     high = await ask_image(service, rich)
-    batch = [pops._Pop(owner, PopAsk(name=name, models=("tiny",)), name, ["tiny"]) for name in ("a", "b")]
+    batch = [pops.Pop(owner, PopAsk(name=name, models=("tiny",)), name, ["tiny"]) for name in ("a", "b")]
     first, second = await service.workers.pops._pop_all(batch)
     assert isinstance(first, dto.PoppedJob) and isinstance(second, dto.PoppedJob)
     assert (first.request_id, second.request_id) == (high.id, low.id)
