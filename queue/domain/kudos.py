@@ -54,6 +54,12 @@ def floor_for(kind: AccountKind) -> float:
     return FLOORS[kind]
 
 
+def spare_milli(balance_milli: int, kind: AccountKind, reserved_milli: int) -> int:
+    """What an account may spend or send, in thousandths: its balance above its floor, less what its waiting
+    requests hold up front."""
+    return balance_milli - to_milli(floor_for(kind)) - reserved_milli
+
+
 # --- images ---------------------------------------------------------------------------------------------------
 
 

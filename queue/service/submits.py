@@ -27,6 +27,8 @@ from horde.queue.store import (
     requests as request_store,
     workers as worker_store,
 )
+from horde.queue.store.connection import Connection
+from horde.queue.store.rows import Holder, JobRow, RequestRow, RequestWork, WorkerRow
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +54,29 @@ class _Finished:
     """A submit that finishes its job, as ``_finish_all`` records it."""
 
     ask: SubmitAsk
-    job: Any
-    req: Any
-    worker: Any
+    job: JobRow
+    req: RequestWork
+    worker: Holder
     reward_milli: int
     charge_milli: int
     things: float
+
+
+Held = tuple[JobRow, Holder | None, RequestWork]  #: a submitted job, the worker holding it, and its request
+
+
+def _done(f: _Finished, now: dt.datetime) -> worker_store.Done:
+    """What a finished job adds to its worker's counters."""
+    busy = max(0.0, (now - f.job.popped_at).total_seconds()) if f.job.popped_at else 0.0
+    return worker_store.Done(f.worker.id, f.reward_milli, f.things, busy)
+
+
+def _payments(f: _Finished) -> list[ledger.Entry]:
+    """The worker owner's reward and the requester's charge for a finished job."""
+    return [
+        ledger.Entry(f.worker.owner_id, f.reward_milli, kudos_rules.EntryKind.WORKER_REWARD, f.req.id, f.job.id),
+        ledger.Entry(f.req.user_id, -f.charge_milli, kudos_rules.EntryKind.REQUEST_CHARGE, f.req.id, f.job.id),
+    ]
 
 
 class SubmitService:
@@ -116,7 +135,7 @@ class SubmitService:
         return results
 
     async def _settle(
-        self, conn: Any, s: _Submit, found: tuple[Any, Any, Any] | None, finished: list[_Finished], now: dt.datetime
+        self, conn: Connection, s: _Submit, found: Held | None, finished: list[_Finished], now: dt.datetime
     ) -> dto.SubmitResult:
         """One submit of a batch: its checks and its price; a job it finishes joins ``finished``."""
         if found is None:
@@ -159,7 +178,7 @@ class SubmitService:
         finished.append(_Finished(ask, job, req, worker, reward_milli, charge_milli, things))
         return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))
 
-    async def _finish_all(self, conn: Any, finished: list[_Finished], now: dt.datetime) -> None:
+    async def _finish_all(self, conn: Connection, finished: list[_Finished], now: dt.datetime) -> None:
         """The writes of the finished jobs of a batch, each one statement for all of them: the results (in the
         database), the jobs, the workers' counters, the requests' charges, then the balances."""
         # only the results of submits that passed their checks, before the jobs are marked done: in the database
@@ -167,36 +186,8 @@ class SubmitService:
         await self.ctx.results.save_all_in(
             conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
         )
-        await job_store.finish_all(
-            conn,
-            [
-                job_store.Finish(
-                    job_id=f.job.id,
-                    worker_id=f.worker.id,
-                    result_state=f.ask.state.value,
-                    result_key=self.result_key(f.job.id) if f.req.kind == GenerationKind.IMAGE.value else None,
-                    result_text=f.ask.text if f.req.kind == GenerationKind.TEXT.value else None,
-                    gen_metadata=list(f.ask.gen_metadata)[:50],
-                    seed=f.ask.seed if f.ask.seed is not None and 0 <= f.ask.seed < 2**63 else f.job.seed,
-                    reward_milli=f.reward_milli,
-                    charge_milli=f.charge_milli,
-                )
-                for f in finished
-            ],
-            now,
-        )
-        await worker_store.count_done_all(
-            conn,
-            [
-                worker_store.Done(
-                    f.worker.id,
-                    f.reward_milli,
-                    f.things,
-                    max(0.0, (now - f.job.popped_at).total_seconds()) if f.job.popped_at else 0.0,
-                )
-                for f in finished
-            ],
-        )
+        await job_store.finish_all(conn, [self._finish(f) for f in finished], now)
+        await worker_store.count_done_all(conn, [_done(f, now) for f in finished])
         await request_store.charge_and_settle_all(
             conn,
             [(f.req.id, f.charge_milli) for f in finished],
@@ -207,17 +198,27 @@ class SubmitService:
             await sharedkeys.spend(conn, f.req.shared_key_id, f.charge_milli)
         # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held
         # for as short a time as possible before the COMMIT
-        entries = []
-        for f in finished:
-            entries += [
-                ledger.Entry(
-                    f.worker.owner_id, f.reward_milli, kudos_rules.EntryKind.WORKER_REWARD, f.req.id, f.job.id
-                ),
-                ledger.Entry(f.req.user_id, -f.charge_milli, kudos_rules.EntryKind.REQUEST_CHARGE, f.req.id, f.job.id),
-            ]
-        await ledger.append_all(conn, entries, now=now)
+        await ledger.append_all(conn, [entry for f in finished for entry in _payments(f)], now=now)
 
-    async def _fault(self, conn: Any, job: Any, req: Any, worker: Any | None, now: dt.datetime) -> None:
+    def _finish(self, f: _Finished) -> job_store.Finish:
+        """How a finished job's row records its result."""
+        is_image = f.req.kind == GenerationKind.IMAGE.value
+        return job_store.Finish(
+            job_id=f.job.id,
+            worker_id=f.worker.id,
+            result_state=f.ask.state.value,
+            result_key=self.result_key(f.job.id) if is_image else None,
+            result_text=f.ask.text if f.req.kind == GenerationKind.TEXT.value else None,
+            gen_metadata=list(f.ask.gen_metadata)[:50],
+            seed=f.ask.seed if f.ask.seed is not None and 0 <= f.ask.seed < 2**63 else f.job.seed,
+            reward_milli=f.reward_milli,
+            charge_milli=f.charge_milli,
+        )
+
+    async def _fault(
+        self, conn: Connection, job: JobRow, req: RequestWork | RequestRow, worker: Holder | WorkerRow | None,
+        now: dt.datetime,
+    ) -> None:  # fmt: skip
         """A job failed or timed out: back to the queue, or, out of attempts, fault the whole request."""
         decision = self.retry.decide(job.attempts)
         target = JobState.QUEUED if decision.requeue and req.state == RequestState.WAITING.value else JobState.FAULTED
@@ -246,6 +247,8 @@ class SubmitService:
             for job in await job_store.overdue(conn, now):
                 full = await job_store.by_id(conn, job.id)
                 req = await request_store.by_id(conn, job.request_id)
+                if full is None or req is None:  # pragma: no cover - read in this transaction just above
+                    continue
                 worker = await worker_store.by_id(conn, job.worker_id) if job.worker_id else None
                 await self._fault(conn, full, req, worker, now)
                 after = await job_store.by_id(conn, job.id)

@@ -19,6 +19,7 @@ from horde.queue.store import (
     users as user_store,
     workers as worker_store,
 )
+from horde.queue.store.rows import UserRow
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def user_info(row: Any, worker_count: int = 0) -> dto.UserInfo:
     )
 
 
-def actor_from_row(row: Any, *, ip: str | None, client_agent: str | None) -> dto.Actor:
+def actor_from_row(row: UserRow, *, ip: str | None, client_agent: str | None) -> dto.Actor:
     return dto.Actor(
         user_id=row.id,
         username=row.username,
@@ -313,8 +314,8 @@ class UserService:
             last_back = await ledger.last_transfer_between(conn, receiver.id, sender.id)
             if last_back is not None and now - last_back < TRANSFER_COOLDOWN:
                 raise errors.TooFastKudosTransfersError
-            floor = kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(sender.kind)))
-            available = sender.kudos_milli - floor - await request_store.reserved_milli(conn, sender.id)
+            reserved = await request_store.reserved_milli(conn, sender.id)
+            available = kudos_rules.spare_milli(sender.kudos_milli, AccountKind(sender.kind), reserved)
             if milli > available:
                 raise errors.KudosTransferNotEnoughError(
                     f"You can send at most {kudos_rules.from_milli(max(0, available)):g} kudos."

@@ -144,6 +144,6 @@ async def delete(conn: Connection, request_ids: Sequence[str]) -> None:
         await conn.execute(R.delete().where(R.c.id.in_(request_ids)))
 
 
-async def for_user(conn: Connection, user_id: int, *, limit: int, offset: int = 0) -> list[Row]:
+async def for_user(conn: Connection, user_id: int, *, limit: int, offset: int = 0) -> list[rows.RequestRow]:
     query = sa.select(R).where(R.c.user_id == user_id).order_by(R.c.created_at.desc()).limit(limit).offset(offset)
-    return list((await conn.execute(query)).all())
+    return [rows.RequestRow._make(row) for row in await conn.execute(query)]

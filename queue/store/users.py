@@ -58,9 +58,10 @@ async def by_key_hash(conn: Connection, key_hash: str) -> rows.UserRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_KEY_HASH, key_hash))
 
 
-async def by_external_id(conn: Connection, external_id: str) -> Row | None:
+async def by_external_id(conn: Connection, external_id: str) -> rows.UserRow | None:
     query = sa.select(tables.users).where(tables.users.c.external_id == external_id)
-    return (await conn.execute(query)).one_or_none()
+    row = (await conn.execute(query)).one_or_none()
+    return None if row is None else rows.UserRow._make(row)
 
 
 async def by_username(conn: Connection, username: str) -> Row | None:

@@ -170,11 +170,8 @@ async def cancel_request(request: Request) -> dto.RequestStatus:
     svc = appstate.service(request)
     request_id = parsing.path_str(request, "id")
     if caller.api_key(request) is None:
-        st = await svc.requests.status(None, request_id, with_generations=False)
-        who = await svc.users.actor_for(st.user_id, ip=appstate.client_ip(request))
-    else:
-        who = await caller.actor(request)
-    return await svc.requests.cancel(who, request_id)
+        return await svc.requests.cancel_without_key(request_id, ip=appstate.client_ip(request))
+    return await svc.requests.cancel(await caller.actor(request), request_id)
 
 
 async def cancel(request: Request) -> Response:
