@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
 
 from horde.queue.service.context import Context
 from horde.queue.service.single_flight import SingleFlight
 from horde.queue.store import queue as queue_store, workers as worker_store
+from horde.queue.store.rows import WorkerRow
 
 REFRESH_SECONDS = 5.0
 DEFAULT_THINGS_PER_SECOND = {"image": 1.0, "text": 10.0}  #: megapixelsteps/s or tokens/s when nothing is measured
@@ -51,7 +51,7 @@ class Snapshot:
         return sum(w.threads for w in self.workers if w.kind == kind)
 
 
-def things_per_second(row: Any) -> float:
+def things_per_second(row: WorkerRow) -> float:
     if row.seconds_busy > 0 and row.things_done > 0:
         return float(row.things_done / row.seconds_busy)
     return DEFAULT_THINGS_PER_SECOND.get(row.kind, 1.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
 
 from horde.queue import dto, errors
 from horde.queue.domain.jobs import JobState
@@ -12,6 +11,7 @@ from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.service.requests import RequestService
 from horde.queue.store import jobs as job_store, requests as request_store
+from horde.queue.store.rows import JobRow, RequestRow
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +27,14 @@ class GalleryItem:
     is_owner: bool
 
 
-def is_owner(actor: dto.Actor | None, req: Any) -> bool:
+def is_owner(actor: dto.Actor | None, req: RequestRow) -> bool:
     if actor is None or req.user_id != actor.user_id:
         return False
     # every anonymous visitor shares one account: only the same address counts as the owner
     return not actor.is_anonymous or (req.ip is not None and req.ip == actor.ip)
 
 
-def can_view(actor: dto.Actor | None, req: Any, job: Any | None = None) -> bool:
+def can_view(actor: dto.Actor | None, req: RequestRow, job: JobRow | None = None) -> bool:
     """Owners and moderators see everything; others see a result only once its owner made it public."""
     if is_owner(actor, req) or (actor is not None and at_least(actor.role, Role.MODERATOR)):
         return True
@@ -46,7 +46,7 @@ class Gallery:
         self.ctx = ctx
         self.requests = requests
 
-    async def _rows(self, generation_id: str) -> tuple[Any, Any]:
+    async def _rows(self, generation_id: str) -> tuple[JobRow, RequestRow]:
         async with self.ctx.db.read() as conn:
             job = await job_store.by_id(conn, generation_id)
             req = await request_store.by_id(conn, job.request_id) if job is not None else None

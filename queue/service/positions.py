@@ -16,10 +16,10 @@ import dataclasses
 import itertools
 import time
 from collections.abc import Callable
-from typing import Any
 
 from horde.queue.service.single_flight import SingleFlight
 from horde.queue.store import queue as queue_store
+from horde.queue.store.connection import Connection
 
 KEEP_FACTOR = 20
 
@@ -44,7 +44,7 @@ class QueuePositions:
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._flight: SingleFlight[_Queue] = SingleFlight()
 
-    async def position(self, conn: Any, request_id: str) -> tuple[int, float]:
+    async def position(self, conn: Connection, request_id: str) -> tuple[int, float]:
         """(requests ahead, work ahead in things) in the shortest of the request's model queues; (0, 0) if gone."""
         if self.keep_seconds <= 0:
             return await queue_store.position(conn, request_id)
@@ -55,7 +55,7 @@ class QueuePositions:
                 best = ahead
         return best or (0, 0.0)
 
-    async def _queue(self, conn: Any, kind: str, model: str) -> _Queue:
+    async def _queue(self, conn: Connection, kind: str, model: str) -> _Queue:
         """The model's queue: the kept picture while it is fresh, else read again (by one caller at a time:
         ``SingleFlight``)."""
         key = (kind, model)
@@ -65,7 +65,7 @@ class QueuePositions:
             return cached
         return await self._flight.read(key, cached, lambda: self._read(conn, kind, model, now))
 
-    async def _read(self, conn: Any, kind: str, model: str, now: float) -> _Queue:
+    async def _read(self, conn: Connection, kind: str, model: str, now: float) -> _Queue:
         entries = await queue_store.model_queue(conn, kind, model)
         took = self.timer() - now
         if len(self._queues) > 10_000:  # models come and go: forget the stale ones now and then

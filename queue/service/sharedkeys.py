@@ -12,6 +12,7 @@ from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.service.users import actor_from_row
 from horde.queue.store import requests as request_store, sharedkeys as key_store, users as user_store
+from horde.queue.store.connection import Connection
 
 MAX_KUDOS = 50_000_000
 MAX_IMAGE_PIXELS = 4_194_304
@@ -20,7 +21,7 @@ MAX_TEXT_TOKENS = 500
 KEYS_PER_USER = {False: 3, True: 10}  #: untrusted, trusted
 
 
-def _info(row: Any) -> dto.SharedKeyInfo:
+def _info(row: key_store.SharedKeyRow) -> dto.SharedKeyInfo:
     return dto.SharedKeyInfo(
         id=row.id,
         user_id=row.user_id,
@@ -86,6 +87,8 @@ class SharedKeyService:
                 {"id": key_id, "user_id": actor.user_id, "utilized_milli": 0, "created_at": now, **values},
             )
             row = await key_store.by_id(conn, key_id)
+        if row is None:  # pragma: no cover - written in this transaction
+            raise errors.SharedKeyNotFoundError
         return _info(row)
 
     async def get(self, key_id: str) -> dto.SharedKeyInfo:
@@ -110,6 +113,8 @@ class SharedKeyService:
             if values:
                 await key_store.update(conn, key_id, **values)
             row = await key_store.by_id(conn, key_id)
+        if row is None:  # pragma: no cover - written in this transaction
+            raise errors.SharedKeyNotFoundError
         return _info(row)
 
     async def delete(self, actor: dto.Actor, key_id: str) -> None:
@@ -152,7 +157,7 @@ class SharedKeyService:
             raise errors.ValidationError("This shared key allows fewer tokens.", {"params.max_length": "too many"})
 
 
-async def reserve(conn: Any, key_id: str, needed_milli: int, now: dt.datetime) -> None:
+async def reserve(conn: Connection, key_id: str, needed_milli: int, now: dt.datetime) -> None:
     """Inside a request's write transaction: refuse it when the key is expired, gone, or cannot pay ``needed``
     on top of what it has spent and what its waiting requests may still cost (so spending stops at the limit)."""
     row = await key_store.lock(conn, key_id)
@@ -171,7 +176,7 @@ async def reserve(conn: Any, key_id: str, needed_milli: int, now: dt.datetime) -
         )
 
 
-async def spend(conn: Any, key_id: str | None, amount_milli: int) -> None:
+async def spend(conn: Connection, key_id: str | None, amount_milli: int) -> None:
     """Count kudos spent through a shared key against its budget (a key deleted meanwhile counts nothing)."""
     if key_id is not None and amount_milli > 0:
         await key_store.add_utilized(conn, key_id, amount_milli)

@@ -15,6 +15,7 @@ from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.context import Context
 from horde.queue.store import styles as style_store
+from horde.queue.store.connection import Connection
 
 MAX_MODELS = 5
 PAGE_SIZE = 25
@@ -41,7 +42,7 @@ KEEP_ALWAYS = ("n", "seed")
 KEEP_IF_UNSET = {"image": ("width", "height"), "text": ("max_length", "max_context_length")}
 
 
-def _info(row: Any) -> dto.StyleInfo:
+def _info(row: style_store.StyleRow) -> dto.StyleInfo:
     return dto.StyleInfo(
         id=row.id,
         owner_id=row.owner_id,
@@ -114,6 +115,14 @@ def styled_params(kind: str, style_params: Mapping[str, Any], asked: Mapping[str
     return params | dict(style_params)
 
 
+async def _found(conn: Connection, style_id: str) -> style_store.StyleRow:
+    """A style just written in this transaction."""
+    row = await style_store.by_id(conn, style_id)
+    if row is None:  # pragma: no cover - written in this transaction
+        raise errors.StyleNotFoundError
+    return row
+
+
 class StyleService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -133,7 +142,7 @@ class StyleService:
                 raise errors.NameAlreadyExistsError(f"A style named {values['name']!r} exists.")
             row = {"id": style_id, "owner_id": actor.user_id, "kind": kind.value, "uses": 0}
             await style_store.insert(conn, row | values | {"created_at": self.ctx.clock()})
-            return _info(await style_store.by_id(conn, style_id))
+            return _info(await _found(conn, style_id))
 
     async def get(self, ref: str, kind: GenerationKind | None = None) -> dto.StyleInfo:
         """A style by id or by name (of ``kind``, when given)."""
@@ -169,14 +178,14 @@ class StyleService:
                 raise errors.NameAlreadyExistsError(f"A style named {values['name']!r} exists.")
             if values:
                 await style_store.update(conn, style_id, **values)
-            return _info(await style_store.by_id(conn, style_id))
+            return _info(await _found(conn, style_id))
 
     async def delete(self, actor: dto.Actor, style_id: str) -> None:
         async with self.ctx.db.write() as conn:
             await self._owned(conn, actor, style_id)
             await style_store.delete(conn, style_id)
 
-    async def _owned(self, conn: Any, actor: dto.Actor, style_id: str) -> Any:
+    async def _owned(self, conn: Connection, actor: dto.Actor, style_id: str) -> style_store.StyleRow:
         row = await style_store.by_id(conn, style_id) if _is_uuid(style_id) else None
         if row is None:
             raise errors.StyleNotFoundError

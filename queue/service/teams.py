@@ -10,6 +10,7 @@ from horde.queue.domain import params as params_mod
 from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.store import teams as team_store
+from horde.queue.store.rows import WorkerRow
 
 
 def _name(name: str) -> str:
@@ -20,7 +21,7 @@ def _name(name: str) -> str:
     return clean
 
 
-def _info(row: Any, workers: list[Any]) -> dto.TeamInfo:
+def _info(row: team_store.TeamRow, workers: list[WorkerRow]) -> dto.TeamInfo:
     return dto.TeamInfo(
         id=row.id, name=row.name, owner_id=row.owner_id, info=row.info, worker_ids=tuple(w.id for w in workers)
     )

@@ -27,7 +27,7 @@ SYSTEM = dto.Actor(user_id=-1, username="system", role=Role.ADMIN, kind=AccountK
 TRANSFER_COOLDOWN = dt.timedelta(seconds=60)
 
 
-def user_info(row: Any, worker_count: int = 0) -> dto.UserInfo:
+def user_info(row: UserRow, worker_count: int = 0) -> dto.UserInfo:
     return dto.UserInfo(
         id=row.id,
         username=row.username,
@@ -171,6 +171,8 @@ class UserService:
                 )
             row = await user_store.by_id(conn, user_id)
         logger.info("user_created", extra={"action": "user_created", "user_id": user_id, "actor": actor.user_id})
+        if row is None:  # pragma: no cover - written in this transaction
+            raise errors.UserNotFoundError
         return dto.NewUser(user=user_info(row), api_key=api_key)
 
     async def register(self, actor: dto.Actor, username: str) -> dto.NewUser:
@@ -289,6 +291,8 @@ class UserService:
                 now=now,
             )
             row = await user_store.by_id(conn, user_id)
+        if row is None:  # pragma: no cover - written in this transaction
+            raise errors.UserNotFoundError
         return user_info(row)
 
     async def transfer_kudos(self, actor: dto.Actor, to: str, amount: float) -> dto.TransferResult:

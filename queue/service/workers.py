@@ -19,11 +19,13 @@ from horde.queue.store import (
     users as user_store,
     workers as worker_store,
 )
+from horde.queue.store.connection import Connection
+from horde.queue.store.rows import WorkerRow
 
 logger = logging.getLogger(__name__)
 
 
-def worker_info(row: Any, stale_after: dt.datetime, trusted: bool) -> dto.WorkerInfo:
+def worker_info(row: WorkerRow, stale_after: dt.datetime, trusted: bool) -> dto.WorkerInfo:
     return dto.WorkerInfo(
         id=row.id,
         name=row.name,
@@ -72,7 +74,7 @@ class WorkerService:
             trusted = await self._trusted_owners(conn, {r.owner_id for r in rows})
         return [worker_info(row, stale, row.owner_id in trusted) for row in rows]
 
-    async def _trusted_owners(self, conn: Any, owner_ids: set[int]) -> set[int]:
+    async def _trusted_owners(self, conn: Connection, owner_ids: set[int]) -> set[int]:
         result = set()
         for owner_id in owner_ids:
             owner = await user_store.by_id(conn, owner_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -10,24 +11,43 @@ from horde.queue.store import tables
 from horde.queue.store.connection import Connection
 
 S = tables.shared_keys
-Row = tables.AnyRow
 
 
-async def by_id(conn: Connection, key_id: str) -> Row | None:
-    return (await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none()
+class SharedKeyRow(NamedTuple):
+    """A whole ``shared_keys`` row."""
+
+    id: str
+    user_id: int
+    name: str
+    kudos_limit_milli: int
+    utilized_milli: int
+    max_image_pixels: int
+    max_image_steps: int
+    max_text_tokens: int
+    expires_at: dt.datetime | None
+    created_at: dt.datetime
 
 
-async def lock(conn: Connection, key_id: str) -> Row | None:
+def _one(row: tables.AnyRow | None) -> SharedKeyRow | None:
+    return None if row is None else SharedKeyRow._make(row)
+
+
+async def by_id(conn: Connection, key_id: str) -> SharedKeyRow | None:
+    return _one((await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none())
+
+
+async def lock(conn: Connection, key_id: str) -> SharedKeyRow | None:
     """The key, locked until the transaction ends (PostgreSQL; SQLite's single writer needs no lock)."""
-    return (await conn.execute(sa.select(S).where(S.c.id == key_id).with_for_update())).one_or_none()
+    return _one((await conn.execute(sa.select(S).where(S.c.id == key_id).with_for_update())).one_or_none())
 
 
 async def add_utilized(conn: Connection, key_id: str, amount_milli: int) -> None:
     await conn.execute(S.update().where(S.c.id == key_id).values(utilized_milli=S.c.utilized_milli + amount_milli))
 
 
-async def for_user(conn: Connection, user_id: int) -> list[Row]:
-    return list((await conn.execute(sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at))).all())
+async def for_user(conn: Connection, user_id: int) -> list[SharedKeyRow]:
+    query = sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at)
+    return [SharedKeyRow._make(row) for row in await conn.execute(query)]
 
 
 async def count_for_user(conn: Connection, user_id: int) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -11,19 +12,39 @@ from horde.queue.store.connection import Connection
 
 ST = tables.styles
 U = tables.users
-Row = tables.AnyRow
+
+
+class StyleRow(NamedTuple):
+    """A whole ``styles`` row, and its owner's name."""
+
+    id: str
+    owner_id: int
+    kind: str
+    name: str
+    info: str | None
+    prompt: str
+    params: dict[str, Any]
+    models: list[str]
+    public: bool
+    uses: int
+    created_at: dt.datetime
+    owner_name: str
+
+
+def _one(row: tables.AnyRow | None) -> StyleRow | None:
+    return None if row is None else StyleRow._make(row)
 
 
 def _select() -> sa.Select[*tuple[Any, ...]]:
     return sa.select(ST, U.c.username.label("owner_name")).join(U, U.c.id == ST.c.owner_id)
 
 
-async def by_id(conn: Connection, style_id: str) -> Row | None:
-    return (await conn.execute(_select().where(ST.c.id == style_id))).one_or_none()
+async def by_id(conn: Connection, style_id: str) -> StyleRow | None:
+    return _one((await conn.execute(_select().where(ST.c.id == style_id))).one_or_none())
 
 
-async def by_name(conn: Connection, name: str) -> Row | None:
-    return (await conn.execute(_select().where(ST.c.name == name))).one_or_none()
+async def by_name(conn: Connection, name: str) -> StyleRow | None:
+    return _one((await conn.execute(_select().where(ST.c.name == name))).one_or_none())
 
 
 async def owner_of(conn: Connection, style_id: str) -> int | None:
@@ -33,12 +54,12 @@ async def owner_of(conn: Connection, style_id: str) -> int | None:
 
 async def listing(
     conn: Connection, kind: str, *, viewer_id: int | None, popular: bool, limit: int, offset: int
-) -> list[Row]:
+) -> list[StyleRow]:
     """Public styles of a kind, and the viewer's own private ones; most used or newest first."""
     visible = ST.c.public.is_(True) if viewer_id is None else sa.or_(ST.c.public.is_(True), ST.c.owner_id == viewer_id)
     order = (ST.c.uses.desc(), ST.c.name) if popular else (ST.c.created_at.desc(), ST.c.name)
     query = _select().where(ST.c.kind == kind, visible).order_by(*order).limit(limit).offset(offset)
-    return list((await conn.execute(query)).all())
+    return [StyleRow._make(row) for row in await conn.execute(query)]
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> None:

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from horde.queue.store import tables
+from horde.queue.store import rows, tables
 from horde.queue.store.connection import Connection
 
 T = tables.teams
 W = tables.workers
-Row = tables.AnyRow
 
 
-async def by_id(conn: Connection, team_id: str) -> Row | None:
-    return (await conn.execute(sa.select(T).where(T.c.id == team_id))).one_or_none()
+class TeamRow(NamedTuple):
+    """A whole ``teams`` row."""
+
+    id: str
+    name: str
+    owner_id: int
+    info: str | None
+    created_at: dt.datetime
 
 
-async def by_name(conn: Connection, name: str) -> Row | None:
-    return (await conn.execute(sa.select(T).where(T.c.name == name))).one_or_none()
+def _one(row: tables.AnyRow | None) -> TeamRow | None:
+    return None if row is None else TeamRow._make(row)
 
 
-async def listing(conn: Connection) -> list[Row]:
-    return list((await conn.execute(sa.select(T).order_by(T.c.name))).all())
+async def by_id(conn: Connection, team_id: str) -> TeamRow | None:
+    return _one((await conn.execute(sa.select(T).where(T.c.id == team_id))).one_or_none())
+
+
+async def by_name(conn: Connection, name: str) -> TeamRow | None:
+    return _one((await conn.execute(sa.select(T).where(T.c.name == name))).one_or_none())
+
+
+async def listing(conn: Connection) -> list[TeamRow]:
+    return [TeamRow._make(row) for row in await conn.execute(sa.select(T).order_by(T.c.name))]
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> None:
@@ -39,11 +53,11 @@ async def delete(conn: Connection, team_id: str) -> None:
     await conn.execute(T.delete().where(T.c.id == team_id))
 
 
-async def workers_of(conn: Connection, team_ids: list[str]) -> dict[str, list[Row]]:
+async def workers_of(conn: Connection, team_ids: list[str]) -> dict[str, list[rows.WorkerRow]]:
     if not team_ids:
         return {}
-    rows = await conn.execute(sa.select(W).where(W.c.team_id.in_(team_ids)).order_by(W.c.name))
-    result: dict[str, list[Row]] = {}
-    for row in rows:
-        result.setdefault(row.team_id, []).append(row)
+    found = await conn.execute(sa.select(W).where(W.c.team_id.in_(team_ids)).order_by(W.c.name))
+    result: dict[str, list[rows.WorkerRow]] = {}
+    for worker in map(rows.WorkerRow._make, found):
+        result.setdefault(worker.team_id or "", []).append(worker)
     return result

@@ -64,16 +64,17 @@ async def by_external_id(conn: Connection, external_id: str) -> rows.UserRow | N
     return None if row is None else rows.UserRow._make(row)
 
 
-async def by_username(conn: Connection, username: str) -> Row | None:
+async def by_username(conn: Connection, username: str) -> rows.UserRow | None:
     query = sa.select(tables.users).where(tables.users.c.username == username).order_by(tables.users.c.id).limit(1)
-    return (await conn.execute(query)).one_or_none()
+    row = (await conn.execute(query)).one_or_none()
+    return None if row is None else rows.UserRow._make(row)
 
 
 async def update(conn: Connection, user_id: int, **values: Any) -> None:
     await conn.execute(tables.users.update().where(tables.users.c.id == user_id).values(**values))
 
 
-async def listing(conn: Connection, *, offset: int = 0, limit: int = 25, sort: str = "kudos") -> list[Row]:
+async def listing(conn: Connection, *, offset: int = 0, limit: int = 25, sort: str = "kudos") -> list[rows.UserRow]:
     order = tables.users.c.kudos_milli.desc() if sort == "kudos" else tables.users.c.id.asc()
     query = sa.select(tables.users).order_by(order, tables.users.c.id).offset(offset).limit(limit)
-    return list((await conn.execute(query)).all())
+    return [rows.UserRow._make(row) for row in await conn.execute(query)]

@@ -125,7 +125,7 @@ async def listing(
     kind: str | None = None,
     owner_id: int | None = None,
     online_since: dt.datetime | None = None,
-) -> list[Row]:
+) -> list[rows.WorkerRow]:
     query = sa.select(W).order_by(W.c.name)
     if kind:
         query = query.where(W.c.kind == kind)
@@ -133,7 +133,7 @@ async def listing(
         query = query.where(W.c.owner_id == owner_id)
     if online_since is not None:
         query = query.where(W.c.last_check_in >= online_since)
-    return list((await conn.execute(query)).all())
+    return [rows.WorkerRow._make(row) for row in await conn.execute(query)]
 
 
 async def delete(conn: Connection, worker_id: str) -> None:
