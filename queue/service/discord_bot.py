@@ -20,6 +20,7 @@ from horde.queue.domain.roles import AccountKind
 from horde.queue.service import sealing
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.context import Context
+from horde.queue.service.kudos import KudosService
 from horde.queue.service.requests import RequestService
 from horde.queue.service.users import UserService
 from horde.queue.store import discord_state as store, users as user_store
@@ -129,9 +130,10 @@ def _guild(row: store.GuildRow | None, guild_id: str) -> GuildSettings:
 
 
 class DiscordService:
-    def __init__(self, ctx: Context, users: UserService, requests: RequestService) -> None:
+    def __init__(self, ctx: Context, users: UserService, kudos: KudosService, requests: RequestService) -> None:
         self.ctx = ctx
         self.users = users
+        self.kudos = kudos
         self.requests = requests
 
     # --- who a Discord user is ------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ class DiscordService:
             raise errors.NegativeKudosTransferError
         target = await self._account_of(to_discord_id)
         if target is not None:
-            await self.users.transfer_kudos(sender, target, amount)
+            await self.kudos.transfer(sender, target, amount)
             return GiftResult(amount=amount, delivered=True, recipient=target)
         if sender.is_anonymous:
             raise errors.KudosTransferFromAnonError
@@ -295,6 +297,6 @@ class DiscordService:
             try:
                 sender = await self.users.actor_for(gift.from_user_id)
                 amount = kudos_rules.from_milli(gift.amount_milli)
-                await self.users.transfer_kudos(sender, recipient.display_name, amount)
+                await self.kudos.transfer(sender, recipient.display_name, amount)
             except errors.HordeError as exc:  # the sender spent it meanwhile, or was suspended: the gift lapses
                 logger.info("discord_gift_lapsed", extra={"action": "discord_gift_lapsed", "reason": exc.rc})

@@ -8,6 +8,7 @@ from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.discord_bot import DiscordService
 from horde.queue.service.gallery import Gallery
+from horde.queue.service.kudos import KudosService
 from horde.queue.service.moderation import Moderation
 from horde.queue.service.positions import QueuePositions
 from horde.queue.service.ratings import RatingService
@@ -32,6 +33,7 @@ class HordeService:
         self.signer = Signer(ctx.secret)
         self.capacity = Capacity(ctx)
         self.users = UserService(ctx)
+        self.kudos = KudosService(ctx, self.users)
         self.moderation = Moderation(ctx)
         self.styles = StyleService(ctx)
         self.sharedkeys = SharedKeyService(ctx)
@@ -44,7 +46,7 @@ class HordeService:
         self.ratings = RatingService(ctx)
         self.results = ResultService(ctx)
         self.gallery = Gallery(ctx, self.requests)
-        self.discord = DiscordService(ctx, self.users, self.requests)
+        self.discord = DiscordService(ctx, self.users, self.kudos, self.requests)
 
     @classmethod
     def open(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 from typing import Any
 
@@ -15,7 +14,6 @@ from horde.queue.service.context import Context
 from horde.queue.store import (
     audit,
     ledger,
-    requests as request_store,
     users as user_store,
     workers as worker_store,
 )
@@ -24,7 +22,6 @@ from horde.queue.store.rows import UserRow
 logger = logging.getLogger(__name__)
 
 SYSTEM = dto.Actor(user_id=-1, username="system", role=Role.ADMIN, kind=AccountKind.REGISTERED)
-TRANSFER_COOLDOWN = dt.timedelta(seconds=60)
 
 
 def user_info(row: UserRow, worker_count: int = 0) -> dto.UserInfo:
@@ -232,27 +229,6 @@ class UserService:
             rows = await user_store.listing(conn, offset=max(0, page - 1) * 25, limit=25, sort=sort)
         return [user_info(row) for row in rows]
 
-    async def kudos_history(
-        self, actor: dto.Actor, user_id: int | None = None, *, limit: int = 50, before_id: int | None = None
-    ) -> list[dto.KudosEntryInfo]:
-        target = actor.user_id if user_id is None else user_id
-        if target != actor.user_id:
-            require_role(actor, Role.MODERATOR)
-        async with self.ctx.db.read() as conn:
-            rows = await ledger.history(conn, target, limit=min(limit, 500), before_id=before_id)
-        return [
-            dto.KudosEntryInfo(
-                id=row.id,
-                amount=kudos_rules.from_milli(row.amount_milli),
-                kind=row.kind,
-                created_at=row.created_at,
-                request_id=row.request_id,
-                counterparty_id=row.counterparty_id,
-                memo=row.memo,
-            )
-            for row in rows
-        ]
-
     # --- changing -------------------------------------------------------------------------------------------
 
     async def modify(self, actor: dto.Actor, user_id: int, **changes: Any) -> dto.UserInfo:
@@ -294,54 +270,6 @@ class UserService:
         if row is None:  # pragma: no cover - written in this transaction
             raise errors.UserNotFoundError
         return user_info(row)
-
-    async def transfer_kudos(self, actor: dto.Actor, to: str, amount: float) -> dto.TransferResult:
-        """Send kudos to another user (by ``alias#id`` or name)."""
-        if actor.is_anonymous:
-            raise errors.KudosTransferFromAnonError
-        if not isinstance(amount, int | float) or amount != amount or amount <= 0:
-            raise errors.NegativeKudosTransferError
-        target = await self.find(actor, to)
-        if target.id == actor.user_id:
-            raise errors.KudosTransferToSelfError
-        if target.kind is AccountKind.ANONYMOUS:
-            raise errors.KudosTransferToAnonError
-        milli = kudos_rules.to_milli(amount)
-        now = self.ctx.clock()
-        async with self.ctx.db.write() as conn:
-            sender = await user_store.by_id(conn, actor.user_id)
-            receiver = await user_store.by_id(conn, target.id)
-            if sender is None or receiver is None:
-                raise errors.UserNotFoundError
-            if sender.flagged or sender.suspended or receiver.flagged or receiver.suspended:
-                raise errors.FaultWhenKudosSendingError
-            last_back = await ledger.last_transfer_between(conn, receiver.id, sender.id)
-            if last_back is not None and now - last_back < TRANSFER_COOLDOWN:
-                raise errors.TooFastKudosTransfersError
-            reserved = await request_store.reserved_milli(conn, sender.id)
-            available = kudos_rules.spare_milli(sender.kudos_milli, AccountKind(sender.kind), reserved)
-            if milli > available:
-                raise errors.KudosTransferNotEnoughError(
-                    f"You can send at most {kudos_rules.from_milli(max(0, available)):g} kudos."
-                )
-            balance = await ledger.append(
-                conn,
-                user_id=sender.id,
-                amount_milli=-milli,
-                kind=kudos_rules.EntryKind.TRANSFER_OUT,
-                counterparty_id=receiver.id,
-                now=now,
-            )
-            await ledger.append(
-                conn,
-                user_id=receiver.id,
-                amount_milli=milli,
-                kind=kudos_rules.EntryKind.TRANSFER_IN,
-                counterparty_id=sender.id,
-                now=now,
-            )
-        logger.info("kudos_transferred", extra={"action": "kudos_transferred", "actor": actor.user_id, "to": target.id})
-        return dto.TransferResult(amount=kudos_rules.from_milli(milli), sender_balance=kudos_rules.from_milli(balance))
 
 
 def _user_values(actor: dto.Actor, changes: dict[str, Any]) -> dict[str, Any]:

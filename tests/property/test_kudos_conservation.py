@@ -158,7 +158,7 @@ class KudosMachine(RuleBasedStateMachine):
         with contextlib.suppress(
             errors.KudosTransferToSelfError, errors.KudosTransferNotEnoughError, errors.TooFastKudosTransfersError
         ):
-            self.run(self.service.users.transfer_kudos(self.users[sender], target, amount))
+            self.run(self.service.kudos.transfer(self.users[sender], target, amount))
 
     @invariant()
     def ledger_is_consistent(self) -> None:

@@ -31,7 +31,7 @@ async def _context(request: Request, actor: dto.Actor) -> dict[str, Any]:
     service = appstate.service(request)
     return {
         "me": await service.users.me(actor),
-        "ledger": await service.users.kudos_history(actor, limit=50),
+        "ledger": await service.kudos.history(actor, limit=50),
         "ledger_labels": LEDGER_LABELS,
         "workers": await service.workers.listing(actor, owner_id=actor.user_id),
         "shared_keys": await service.sharedkeys.for_user(actor.user_id),
@@ -59,7 +59,7 @@ async def account_transfer(request: Request) -> Response:
         transfer["error"], status = "Enter the number of kudos to send.", 400
     else:
         try:
-            result = await appstate.service(request).users.transfer_kudos(actor, to, amount)
+            result = await appstate.service(request).kudos.transfer(actor, to, amount)
             transfer.update(to="", amount="", done=f"Sent {result.amount:g} kudos to {to}.")
         except errors.HordeError as exc:
             transfer["error"], status = exc.message, 400

@@ -49,7 +49,7 @@ class AccountCog(commands.Cog):
     async def account_balance(self, interaction: discord.Interaction[Any]) -> None:
         actor = await self.bot.actor_for(interaction.user)
         me = await self.bot.service.users.me(actor)
-        history = await self.bot.service.users.kudos_history(actor, limit=500)
+        history = await self.bot.service.kudos.history(actor, limit=500)
         sums: dict[str, float] = defaultdict(float)
         for entry in history:
             sums[KIND_LABELS.get(entry.kind, entry.kind.replace("_", " "))] += entry.amount
@@ -85,7 +85,7 @@ class AccountCog(commands.Cog):
                 else f"{member.mention} has not used the bot yet: {gift.amount:g} kudos wait a week for them."
             )
         else:
-            result = await self.bot.service.users.transfer_kudos(actor, horde_user or "", amount)
+            result = await self.bot.service.kudos.transfer(actor, horde_user or "", amount)
             text = f"Sent {result.amount:g} kudos to {horde_user}; you have {result.sender_balance:g} left."
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -48,7 +48,7 @@ async def test_workers_of_one_batch_share_a_request_and_each_job_goes_once(servi
     status = await service.requests.status(requester, created.id)
     assert status.done and status.finished == 3
     assert after[1] - before[1] == pytest.approx(sum(r.reward for r in results))
-    history = await service.users.kudos_history(requester)
+    history = await service.kudos.history(requester)
     charges = [e for e in history if e.kind == "request_charge"]
     assert len(charges) == 3
     assert before[0] - after[0] == pytest.approx(-sum(e.amount for e in charges))
@@ -131,7 +131,7 @@ async def test_a_job_submitted_twice_at_once_is_paid_once(service: HordeService)
     )
     assert first.reward == second.reward > 0
     assert sorted([first.duplicate, second.duplicate]) == [False, True]
-    history = await service.users.kudos_history(owner)
+    history = await service.kudos.history(owner)
     assert [e.kind for e in history].count("worker_reward") == 1
 
 

@@ -26,7 +26,7 @@ async def test_64_concurrent_pops_claim_each_job_once(service: HordeService) -> 
     for job_id in claimed:
         async with service.ctx.db.read() as conn:
             row = await job_store.by_id(conn, job_id)
-            assert row is not None and row.state == "processing"
+            assert row is not None and row.state == "processing" and row.worker_id is not None
             worker = await worker_store.by_id(conn, row.worker_id)
         assert worker is not None
         assert holders[job_id].request_id == row.request_id

@@ -49,7 +49,7 @@ async def test_second_submit_answers_the_same_and_pays_once(service: HordeServic
     first = await service.workers.submit(owner, SubmitAsk(job.ids[0], image=webp()))
     second = await service.workers.submit(owner, SubmitAsk(job.ids[0], image=webp()))
     assert second.reward == first.reward and second.duplicate
-    history = await service.users.kudos_history(owner)
+    history = await service.kudos.history(owner)
     assert [e.kind for e in history].count("worker_reward") == 1
 
 
@@ -85,7 +85,7 @@ async def test_faulted_submit_requeues_then_faults_the_request(service: HordeSer
 
 async def test_bad_input_is_rejected_and_changes_nothing(service: HordeService) -> None:
     requester = await make_user(service, "req")
-    before = await service.users.kudos_history(requester)
+    before = await service.kudos.history(requester)
     bad: list[tuple[str, dict[str, Any], type[Exception]]] = [
         ("", {}, errors.MissingPromptError),
         ("cat\x00", {}, errors.NulByteError),
@@ -96,7 +96,7 @@ async def test_bad_input_is_rejected_and_changes_nothing(service: HordeService) 
     for prompt, params, error in bad:
         with pytest.raises(error):
             await service.requests.submit(requester, GenerationKind.IMAGE, GenerationAsk(prompt, params=params))
-    assert await service.users.kudos_history(requester) == before
+    assert await service.kudos.history(requester) == before
 
 
 async def test_expensive_request_needs_upfront_kudos(service: HordeService) -> None:

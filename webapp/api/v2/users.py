@@ -87,7 +87,7 @@ async def modify_user(request: Request) -> Response:
 async def transfer(request: Request) -> Response:
     data = await parsing.body(request, schemas.KudosTransferInput)
     who = await caller.actor(request)
-    result = await appstate.service(request).users.transfer_kudos(who, data.username, data.amount)
+    result = await appstate.service(request).kudos.transfer(who, data.username, data.amount)
     return responses.ok(schemas.KudosTransferred(transferred=result.amount))
 
 
