@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +22,7 @@ from horde.queue import clock as clock_mod
 from horde.queue.service import HordeService
 from horde.queue.settings import CoreSettings
 from horde.queue.store import migrate
+from horde.webapp.settings import WebSettings
 
 PG_ADMIN_URL = os.environ.get("HORDE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 _template_lock = threading.Lock()
@@ -86,13 +90,26 @@ def pg_url() -> Iterator[str]:
     _run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test process; each test gets a copy (Alembic per test costs ~0.6 s)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "horde.db"
+    # in a process of its own: a test's event loop may be running in this thread, and Alembic in a helper thread
+    # trips CPython 3.11's "AST constructor recursion depth mismatch"
+    code = f"from horde.queue.store import migrate; migrate.upgrade({f'sqlite:///{path}'!r})"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=path.parent)
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A fresh, migrated database for this test: a copy of the migrated SQLite file, or a PostgreSQL database
+    made from the migrated template."""
     if request.param == "pg":
         return str(request.getfixturevalue("pg_url"))
-    url = f"sqlite:///{tmp_path / 'horde.db'}"
-    migrate.upgrade(url)
-    return url
+    path = tmp_path / "horde.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -111,6 +128,22 @@ def settings(tmp_path: Path, db_url: str) -> CoreSettings:
         queue_position_cache_seconds=0,
         database_pool_size=10,  # two test processes stay well inside PostgreSQL's 100 connections
     )
+
+
+def make_web_settings(tmp_path: Path, db_url: str, **overrides: Any) -> WebSettings:
+    """The web app's settings for a test: its own data dir and database, no background sweeps."""
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "database_url": db_url,
+        "secret_key": "test-secret",
+        "run_sweeps": False,
+    }
+    return WebSettings(_env_file=None, **(values | overrides))
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path, db_url: str) -> WebSettings:
+    return make_web_settings(tmp_path, db_url)
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+from PIL import Image
 
 from horde.queue import dto
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.roles import Role
-from horde.queue.service import SYSTEM, GenerationAsk, HordeService, PopAsk
+from horde.queue.service import SYSTEM, GenerationAsk, HordeService, PopAsk, SubmitAsk
 
 
 async def make_user(
@@ -30,3 +33,19 @@ async def ask_image(
 async def pop(service: HordeService, actor: dto.Actor, name: str = "w1", **kwargs: Any) -> dto.PoppedJob:
     kwargs.setdefault("models", ("tiny",))
     return await service.workers.pop(actor, PopAsk(name=name, **kwargs))
+
+
+def webp_bytes(size: int = 64) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (30, 120, 200)).save(buf, "WEBP")
+    return buf.getvalue()
+
+
+async def finished_image(service: HordeService, owner: dto.Actor, prompt: str = "a blue square") -> tuple[str, str]:
+    """A request of ``owner`` with one image a worker made: (request id, image id)."""
+    created = await ask_image(service, owner, prompt)
+    worker_owner = await make_user(service, f"worker-owner-{created.id[:6]}", role=Role.TRUSTED)
+    job = await pop(service, worker_owner, name=f"w-{created.id[:6]}")
+    assert job.found
+    await service.workers.submit(worker_owner, SubmitAsk(job_id=job.ids[0], image=webp_bytes()))
+    return created.id, job.ids[0]

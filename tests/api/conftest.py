@@ -15,19 +15,13 @@ from horde.queue.domain.roles import Role
 from horde.queue.service import SYSTEM, HordeService
 from horde.webapp.app import create_app
 from horde.webapp.settings import WebSettings
+from tests.conftest import make_web_settings
 
 
 @pytest.fixture
 def web_settings(tmp_path: Path, db_url: str) -> WebSettings:
-    return WebSettings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        database_url=db_url,
-        secret_key="test-secret",
-        run_sweeps=False,
-        rate_limits="off",
-        public_url="http://horde.test",
-    )
+    """Overrides the root ``web_settings``: no rate limits (tests of them set their own), a public URL."""
+    return make_web_settings(tmp_path, db_url, rate_limits="off", public_url="http://horde.test")
 
 
 @pytest.fixture

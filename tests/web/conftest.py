@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from bs4 import BeautifulSoup
-from PIL import Image
 from starlette.applications import Starlette
 
-from horde.queue import dto
-from horde.queue.domain.roles import Role
-from horde.queue.service import HordeService, SubmitAsk
+from horde.queue.service import HordeService
 from horde.webapp.app import create_app
 from horde.webapp.settings import WebSettings
-from tests import factories
 
 BASE_URL = "http://testserver"
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per session; each test gets a copy (Alembic per test costs ~0.6 s)."""
-    path = tmp_path_factory.mktemp("web-template") / "horde.db"
-    # in a process of its own: a test's event loop may be running in this thread, and Alembic in a helper thread
-    # trips CPython 3.11's "AST constructor recursion depth mismatch"
-    code = f"from horde.queue.store import migrate; migrate.upgrade({f'sqlite:///{path}'!r})"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=path.parent)
-    return path
-
-
-@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> str:
-    """Overrides the root ``db_url``: a fresh copy of the migrated file instead of migrating again."""
-    if request.param == "pg":
-        return str(request.getfixturevalue("pg_url"))
-    path = tmp_path / "horde.db"
-    shutil.copyfile(migrated_sqlite, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def web_settings(tmp_path: Path, db_url: str) -> WebSettings:
-    return WebSettings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        database_url=db_url,
-        secret_key="test-secret",
-        run_sweeps=False,
-    )
 
 
 @pytest.fixture
@@ -108,22 +67,6 @@ async def post_form(
 async def log_in(client: httpx.AsyncClient, api_key: str) -> None:
     response = await post_form(client, "/login", {"api_key": api_key})
     assert response.status_code == 303, response.text
-
-
-def webp_bytes(size: int = 64) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (size, size), (30, 120, 200)).save(buf, "WEBP")
-    return buf.getvalue()
-
-
-async def finished_image(service: HordeService, owner: dto.Actor, prompt: str = "a blue square") -> tuple[str, str]:
-    """A request of ``owner`` with one image a worker made: (request id, image id)."""
-    created = await factories.ask_image(service, owner, prompt)
-    worker_owner = await factories.make_user(service, f"worker-owner-{created.id[:6]}", role=Role.TRUSTED)
-    job = await factories.pop(service, worker_owner, name=f"w-{created.id[:6]}")
-    assert job.found
-    await service.workers.submit(worker_owner, SubmitAsk(job_id=job.ids[0], image=webp_bytes()))
-    return created.id, job.ids[0]
 
 
 async def register(client: httpx.AsyncClient, name: str = "bob") -> str:

@@ -9,7 +9,8 @@ from PIL import Image
 
 from horde.queue.service import SYSTEM, HordeService, SubmitAsk
 from tests import factories
-from tests.web.conftest import by_testid, finished_image, log_in, post_form, register, soup, text_of, webp_bytes
+from tests.factories import finished_image, webp_bytes
+from tests.web.conftest import by_testid, log_in, post_form, register, soup, text_of
 
 
 def png() -> bytes:

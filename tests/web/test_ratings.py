@@ -6,7 +6,8 @@ import httpx
 
 from horde.queue.service import SYSTEM, HordeService, SubmitAsk
 from tests import factories
-from tests.web.conftest import by_testid, log_in, post_form, soup, webp_bytes
+from tests.factories import webp_bytes
+from tests.web.conftest import by_testid, log_in, post_form, soup
 
 
 async def test_requester_rates_a_shared_request_and_sees_the_kudos(

@@ -8,7 +8,8 @@ import pytest
 from horde.queue.domain.roles import Role
 from horde.queue.service import SYSTEM, HordeService
 from tests import factories
-from tests.web.conftest import by_testid, finished_image, log_in, soup
+from tests.factories import finished_image
+from tests.web.conftest import by_testid, log_in, soup
 
 PUBLIC_PAGES = ["/", "/register", "/login", "/generate", "/text", "/models", "/styles", "/workers", "/teams", "/stats"]
 USER_PAGES = ["/gallery", "/account", "/gallery?show=favourites", "/gallery?page=2"]
