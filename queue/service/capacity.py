@@ -1,4 +1,4 @@
-"""A few-seconds-old picture of the online workers: who serves which model, how fast. Cheap to ask, often."""
+"""A few-seconds-old snapshot of the online workers: who serves which model, how fast. Cheap to ask, often."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class Capacity:
         self._snapshot = None
 
     async def snapshot(self) -> Snapshot:
-        """The picture, taken again (by one caller at a time: ``SingleFlight``) when older than
+        """The snapshot, taken again (by one caller at a time: ``SingleFlight``) when older than
         ``REFRESH_SECONDS``."""
         now = self.ctx.clock()
         if self._snapshot and (now - self._snapshot.taken_at).total_seconds() < REFRESH_SECONDS:

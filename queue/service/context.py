@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from horde.queue import clock as clock_mod
 from horde.queue.settings import CoreSettings
 from horde.queue.store.engine import Database
 from horde.queue.store.results import ResultStore
-
-logger = logging.getLogger("horde.queue")
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""Queue positions from a short-lived picture of each model's queue.
+"""Queue positions from a short-lived snapshot of each model's queue.
 
 Counting the requests ahead of one is a scan of the index range ahead of it, so a poll at position 10,000 reads
 10,000 index entries, and clients poll every request every second or two. Instead, each model's queue is read
@@ -6,7 +6,7 @@ once (rank and work of every entry, an index-only scan) and kept for ``queue_pos
 then costs one primary-key lookup and a binary search. Positions and ETAs are at most that old, as upstream's
 are. A queue so long that reading it takes a while is kept longer (20× its read time), so reading queues never
 takes more than about 5% of the process. One poll reads an old queue again while the others answer from the old
-picture. With the setting at 0, every poll counts exactly.
+snapshot. With the setting at 0, every poll counts exactly.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class QueuePositions:
         return best or (0, 0.0)
 
     async def _queue(self, conn: Connection, kind: str, model: str) -> _Queue:
-        """The model's queue: the kept picture while it is fresh, else read again (by one caller at a time:
+        """The model's queue: the kept snapshot while it is fresh, else read again (by one caller at a time:
         ``SingleFlight``)."""
         key = (kind, model)
         now = self.timer()

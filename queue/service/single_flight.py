@@ -1,7 +1,7 @@
-"""Reading a kept picture again by one caller at a time.
+"""Reading a kept snapshot again by one caller at a time.
 
-While one caller reads a picture that has aged (a model's queue, the online workers), the others go on with the
-old picture, or wait for the new one when there is none: a herd of requests arriving as a picture ages must not
+While one caller reads a snapshot that has aged (a model's queue, the online workers), the others go on with the
+old snapshot, or wait for the new one when there is none: a herd of requests arriving as a snapshot ages must not
 all read the same thing at once (on PostgreSQL that herd was most of the poll tail).
 """
 
@@ -19,7 +19,7 @@ class SingleFlight(Generic[V]):
         self._reading: dict[Hashable, asyncio.Future[V]] = {}
 
     async def read(self, key: Hashable, old: V | None, read: Callable[[], Awaitable[V]]) -> V:
-        """``read()`` the picture named ``key`` again, unless another caller is already at it: then ``old``, or,
+        """``read()`` the snapshot named ``key`` again, unless another caller is already at it: then ``old``, or,
         without one, what that caller reads (its failure too)."""
         reading = self._reading.get(key)
         if reading is not None:

@@ -13,7 +13,6 @@ from horde.queue.domain.jobs import JobState, sources_of
 from horde.queue.store import driver, rows, tables
 from horde.queue.store.connection import Connection
 
-J = tables.jobs
 Row = tables.AnyRow
 
 
@@ -198,9 +197,9 @@ async def finish_all(conn: Connection, finished: Sequence[Finish], now: dt.datet
 
 async def release(conn: Connection, *, job_id: str, worker_id: str | None, target: JobState) -> bool:
     """processing → queued (retry) or faulted (out of attempts)."""
-    query = J.update().where(J.c.id == job_id, J.c.state == JobState.PROCESSING.value)
+    query = tables.jobs.update().where(tables.jobs.c.id == job_id, tables.jobs.c.state == JobState.PROCESSING.value)
     if worker_id is not None:
-        query = query.where(J.c.worker_id == worker_id)
+        query = query.where(tables.jobs.c.worker_id == worker_id)
     values: dict[str, Any] = {"state": target.value, "deadline": None}
     if target is JobState.QUEUED:
         values["worker_id"] = None
@@ -210,8 +209,8 @@ async def release(conn: Connection, *, job_id: str, worker_id: str | None, targe
 
 async def overdue(conn: Connection, now: dt.datetime, limit: int = 500) -> list[Row]:
     query = (
-        sa.select(J.c.id, J.c.request_id, J.c.worker_id, J.c.attempts)
-        .where(J.c.state == JobState.PROCESSING.value, J.c.deadline < now)
+        sa.select(tables.jobs.c.id, tables.jobs.c.request_id, tables.jobs.c.worker_id, tables.jobs.c.attempts)
+        .where(tables.jobs.c.state == JobState.PROCESSING.value, tables.jobs.c.deadline < now)
         .limit(limit)
     )
     return list((await conn.execute(query)).all())
@@ -219,9 +218,12 @@ async def overdue(conn: Connection, now: dt.datetime, limit: int = 500) -> list[
 
 async def cancel_queued(conn: Connection, request_id: str) -> int:
     result = await conn.execute(
-        J.update()
-        .where(J.c.request_id == request_id, J.c.state.in_([s.value for s in sources_of(JobState.CANCELLED)]))
-        .where(J.c.state == JobState.QUEUED.value)
+        tables.jobs.update()
+        .where(
+            tables.jobs.c.request_id == request_id,
+            tables.jobs.c.state.in_([s.value for s in sources_of(JobState.CANCELLED)]),
+        )
+        .where(tables.jobs.c.state == JobState.QUEUED.value)
         .values(state=JobState.CANCELLED.value)
     )
     return int(result.rowcount)
@@ -229,12 +231,12 @@ async def cancel_queued(conn: Connection, request_id: str) -> int:
 
 async def fault_queued(conn: Connection, request_id: str) -> int:
     result = await conn.execute(
-        J.update()
-        .where(J.c.request_id == request_id, J.c.state == JobState.QUEUED.value)
+        tables.jobs.update()
+        .where(tables.jobs.c.request_id == request_id, tables.jobs.c.state == JobState.QUEUED.value)
         .values(state=JobState.FAULTED.value)
     )
     return int(result.rowcount)
 
 
 async def set_flags(conn: Connection, job_ids: Sequence[str], **values: Any) -> None:
-    await conn.execute(J.update().where(J.c.id.in_(list(job_ids))).values(**values))
+    await conn.execute(tables.jobs.update().where(tables.jobs.c.id.in_(list(job_ids))).values(**values))

@@ -10,31 +10,34 @@ import sqlalchemy as sa
 from horde.queue.store import driver, tables
 from horde.queue.store.connection import Connection
 
-F = tables.prompt_filters
-T = tables.ip_timeouts
-
 
 async def filters(conn: Connection, filter_type: int | None = None) -> list[tables.AnyRow]:
-    query = sa.select(F).order_by(F.c.id)
+    query = sa.select(tables.prompt_filters).order_by(tables.prompt_filters.c.id)
     if filter_type is not None:
-        query = query.where(F.c.filter_type == filter_type)
+        query = query.where(tables.prompt_filters.c.filter_type == filter_type)
     return list((await conn.execute(query)).all())
 
 
 async def filter_by_id(conn: Connection, filter_id: int) -> tables.AnyRow | None:
-    return (await conn.execute(sa.select(F).where(F.c.id == filter_id))).one_or_none()
+    return (
+        await conn.execute(sa.select(tables.prompt_filters).where(tables.prompt_filters.c.id == filter_id))
+    ).one_or_none()
 
 
 async def add_filter(conn: Connection, values: dict[str, Any]) -> int:
-    return int((await conn.execute(F.insert().values(**values).returning(F.c.id))).scalar_one())
+    return int(
+        (
+            await conn.execute(tables.prompt_filters.insert().values(**values).returning(tables.prompt_filters.c.id))
+        ).scalar_one()
+    )
 
 
 async def update_filter(conn: Connection, filter_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(F.update().where(F.c.id == filter_id).values(**values))
+    await conn.execute(tables.prompt_filters.update().where(tables.prompt_filters.c.id == filter_id).values(**values))
 
 
 async def delete_filter(conn: Connection, filter_id: int) -> None:
-    await conn.execute(F.delete().where(F.c.id == filter_id))
+    await conn.execute(tables.prompt_filters.delete().where(tables.prompt_filters.c.id == filter_id))
 
 
 class TimeoutRow(NamedTuple):
@@ -47,7 +50,7 @@ class TimeoutRow(NamedTuple):
     created_at: dt.datetime
 
 
-_TIMEOUT = driver.RowReader(TimeoutRow, T)
+_TIMEOUT = driver.RowReader(TimeoutRow, tables.ip_timeouts)
 _TIMEOUT_FOR = driver.Sql(f"SELECT {_TIMEOUT.columns} FROM ip_timeouts WHERE ip = $1 AND expires_at > $2")
 
 
@@ -58,13 +61,21 @@ async def timeout_for(conn: Connection, ip: str, now: dt.datetime) -> TimeoutRow
 
 
 async def set_timeout(conn: Connection, values: dict[str, Any]) -> None:
-    await conn.execute(T.delete().where(T.c.ip == values["ip"]))
-    await conn.execute(T.insert().values(**values))
+    await conn.execute(tables.ip_timeouts.delete().where(tables.ip_timeouts.c.ip == values["ip"]))
+    await conn.execute(tables.ip_timeouts.insert().values(**values))
 
 
 async def delete_timeout(conn: Connection, ip: str) -> int:
-    return int((await conn.execute(T.delete().where(T.c.ip == ip))).rowcount)
+    return int((await conn.execute(tables.ip_timeouts.delete().where(tables.ip_timeouts.c.ip == ip))).rowcount)
 
 
 async def timeouts(conn: Connection, now: dt.datetime) -> list[tables.AnyRow]:
-    return list((await conn.execute(sa.select(T).where(T.c.expires_at > now).order_by(T.c.expires_at))).all())
+    return list(
+        (
+            await conn.execute(
+                sa.select(tables.ip_timeouts)
+                .where(tables.ip_timeouts.c.expires_at > now)
+                .order_by(tables.ip_timeouts.c.expires_at)
+            )
+        ).all()
+    )

@@ -12,8 +12,6 @@ from horde.queue.domain.matching import Needs
 from horde.queue.store import driver, tables
 from horde.queue.store.connection import Connection
 
-Q = tables.queue_entries
-
 
 @dataclasses.dataclass(frozen=True)
 class EntryValues:
@@ -80,26 +78,26 @@ async def add(conn: Connection, entry: EntryValues, queued: int) -> None:
         }
         for model in (entry.models or [""])
     ]
-    await driver.insert(await driver.raw(conn), Q, rows, suffix=_ADD_SUFFIX)
+    await driver.insert(await driver.raw(conn), tables.queue_entries, rows, suffix=_ADD_SUFFIX)
 
 
 async def remove(conn: Connection, request_ids: Iterable[str]) -> None:
     ids = list(request_ids)
     if ids:
-        await conn.execute(Q.delete().where(Q.c.request_id.in_(ids)))
+        await conn.execute(tables.queue_entries.delete().where(tables.queue_entries.c.request_id.in_(ids)))
 
 
 _COLUMNS = (
-    Q.c.request_id,
-    Q.c.model,
-    Q.c.rank,
-    Q.c.user_id,
-    Q.c.pixels,
-    Q.c.nsfw,
-    Q.c.trusted_only,
-    Q.c.needs,
-    Q.c.targeted,
-    Q.c.queued,
+    tables.queue_entries.c.request_id,
+    tables.queue_entries.c.model,
+    tables.queue_entries.c.rank,
+    tables.queue_entries.c.user_id,
+    tables.queue_entries.c.pixels,
+    tables.queue_entries.c.nsfw,
+    tables.queue_entries.c.trusted_only,
+    tables.queue_entries.c.needs,
+    tables.queue_entries.c.targeted,
+    tables.queue_entries.c.queued,
 )
 
 
@@ -123,7 +121,9 @@ class PopCandidate(NamedTuple):
         return Needs(self.needs)
 
 
-ENTRY = driver.RowReader(PopCandidate, Q, booleans=False)  # a pop reads dozens and tests a few for truth
+ENTRY = driver.RowReader(
+    PopCandidate, tables.queue_entries, booleans=False
+)  # a pop reads dozens and tests a few for truth
 
 
 _Q_COLUMNS = ", ".join(f"q.{name}" for name in ENTRY.names)
@@ -193,9 +193,13 @@ async def model_queue(conn: Connection, kind: str, model: str) -> list[tuple[flo
 async def waiting_by_model(conn: Connection, kind: str) -> dict[str, tuple[int, float]]:
     """model → (queued jobs, queued things), for the status pages."""
     rows = await conn.execute(
-        sa.select(Q.c.model, sa.func.sum(Q.c.queued), sa.func.sum(Q.c.things * Q.c.queued))
-        .where(Q.c.kind == kind)
-        .group_by(Q.c.model)
+        sa.select(
+            tables.queue_entries.c.model,
+            sa.func.sum(tables.queue_entries.c.queued),
+            sa.func.sum(tables.queue_entries.c.things * tables.queue_entries.c.queued),
+        )
+        .where(tables.queue_entries.c.kind == kind)
+        .group_by(tables.queue_entries.c.model)
     )
     return {row[0]: (int(row[1]), float(row[2])) for row in rows}
 
@@ -203,9 +207,9 @@ async def waiting_by_model(conn: Connection, kind: str) -> dict[str, tuple[int, 
 async def queued_jobs(conn: Connection, kind: str) -> int:
     """Jobs waiting of one kind. A scan: callers cache it (``service.capacity``)."""
     first_model = (
-        sa.select(Q.c.request_id, sa.func.max(Q.c.queued).label("queued"))
-        .where(Q.c.kind == kind)
-        .group_by(Q.c.request_id)
+        sa.select(tables.queue_entries.c.request_id, sa.func.max(tables.queue_entries.c.queued).label("queued"))
+        .where(tables.queue_entries.c.kind == kind)
+        .group_by(tables.queue_entries.c.request_id)
     )
     total = await conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(first_model.subquery().c.queued), 0)))
     return int(total or 0)

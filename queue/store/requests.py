@@ -12,16 +12,14 @@ from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
 from horde.queue.store import driver, rows, tables
 from horde.queue.store.connection import Connection
 
-R = tables.generation_requests
-J = tables.jobs
 Row = tables.AnyRow
 
 
 async def insert(conn: Connection, values: dict[str, Any], job_rows: Sequence[dict[str, Any]]) -> None:
     """A new request and its jobs (two statements)."""
     raw = await driver.raw(conn)
-    await driver.insert(raw, R, [values])
-    await driver.insert(raw, J, job_rows)
+    await driver.insert(raw, tables.generation_requests, [values])
+    await driver.insert(raw, tables.jobs, job_rows)
 
 
 ROW = rows.REQUEST
@@ -90,8 +88,13 @@ async def active_jobs_of_user(conn: Connection, user_id: int, ip: str | None) ->
 async def pending_for_key_milli(conn: Connection, key_id: str) -> int:
     """What the waiting requests made through a shared key may still cost (estimate less what was charged)."""
     total = await conn.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(R.c.estimate_milli - R.c.charged_milli), 0)).where(
-            R.c.shared_key_id == key_id, R.c.state == RequestState.WAITING.value
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(tables.generation_requests.c.estimate_milli - tables.generation_requests.c.charged_milli), 0
+            )
+        ).where(
+            tables.generation_requests.c.shared_key_id == key_id,
+            tables.generation_requests.c.state == RequestState.WAITING.value,
         )
     )
     return max(0, int(total or 0))
@@ -100,20 +103,32 @@ async def pending_for_key_milli(conn: Connection, key_id: str) -> int:
 async def reserved_milli(conn: Connection, user_id: int) -> int:
     """Kudos held for the user's waiting requests that had to be paid up front and are not charged yet."""
     total = await conn.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(R.c.upfront_milli - R.c.charged_milli), 0)).where(
-            R.c.user_id == user_id, R.c.state == RequestState.WAITING.value, R.c.upfront_milli > 0
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(tables.generation_requests.c.upfront_milli - tables.generation_requests.c.charged_milli), 0
+            )
+        ).where(
+            tables.generation_requests.c.user_id == user_id,
+            tables.generation_requests.c.state == RequestState.WAITING.value,
+            tables.generation_requests.c.upfront_milli > 0,
         )
     )
     return max(0, int(total or 0))
 
 
 async def set_state(conn: Connection, request_id: str, state: RequestState, now: dt.datetime) -> None:
-    await conn.execute(R.update().where(R.c.id == request_id).values(state=state.value, updated_at=now))
+    await conn.execute(
+        tables.generation_requests.update()
+        .where(tables.generation_requests.c.id == request_id)
+        .values(state=state.value, updated_at=now)
+    )
 
 
 #: a worker holds one of the request's jobs: the request does not expire under it (the job's result, or its
 #: deadline, comes first)
-_JOB_OUT = sa.exists().where(J.c.request_id == R.c.id, J.c.state == JobState.PROCESSING.value)
+_JOB_OUT = sa.exists().where(
+    tables.jobs.c.request_id == tables.generation_requests.c.id, tables.jobs.c.state == JobState.PROCESSING.value
+)
 
 
 async def expired(
@@ -121,17 +136,38 @@ async def expired(
 ) -> list[Row]:
     """Requests past their expiry that are not kept in a gallery (and gallery requests older than
     ``gallery_before``, when galleries expire at all)."""
-    unkept = sa.and_(R.c.expires_at < now, R.c.kept.is_(False), ~_JOB_OUT)
+    unkept = sa.and_(
+        tables.generation_requests.c.expires_at < now, tables.generation_requests.c.kept.is_(False), ~_JOB_OUT
+    )
     if gallery_before is not None:
-        unkept = sa.or_(unkept, sa.and_(R.c.kept.is_(True), R.c.updated_at < gallery_before))
-    query = sa.select(R.c.id, R.c.state, R.c.source_image_key, R.c.source_mask_key).where(unkept).limit(limit)
+        unkept = sa.or_(
+            unkept,
+            sa.and_(
+                tables.generation_requests.c.kept.is_(True), tables.generation_requests.c.updated_at < gallery_before
+            ),
+        )
+    query = (
+        sa.select(
+            tables.generation_requests.c.id,
+            tables.generation_requests.c.state,
+            tables.generation_requests.c.source_image_key,
+            tables.generation_requests.c.source_mask_key,
+        )
+        .where(unkept)
+        .limit(limit)
+    )
     return list((await conn.execute(query)).all())
 
 
 async def unserved_kept(conn: Connection, now: dt.datetime, limit: int = 500) -> list[str]:
     query = (
-        sa.select(R.c.id)
-        .where(R.c.state == RequestState.WAITING.value, R.c.kept.is_(True), R.c.expires_at < now, ~_JOB_OUT)
+        sa.select(tables.generation_requests.c.id)
+        .where(
+            tables.generation_requests.c.state == RequestState.WAITING.value,
+            tables.generation_requests.c.kept.is_(True),
+            tables.generation_requests.c.expires_at < now,
+            ~_JOB_OUT,
+        )
         .limit(limit)
     )
     return list((await conn.execute(query)).scalars().all())
@@ -139,11 +175,17 @@ async def unserved_kept(conn: Connection, now: dt.datetime, limit: int = 500) ->
 
 async def delete(conn: Connection, request_ids: Sequence[str]) -> None:
     if request_ids:
-        await conn.execute(J.delete().where(J.c.request_id.in_(request_ids)))
+        await conn.execute(tables.jobs.delete().where(tables.jobs.c.request_id.in_(request_ids)))
         await conn.execute(tables.queue_entries.delete().where(tables.queue_entries.c.request_id.in_(request_ids)))
-        await conn.execute(R.delete().where(R.c.id.in_(request_ids)))
+        await conn.execute(tables.generation_requests.delete().where(tables.generation_requests.c.id.in_(request_ids)))
 
 
 async def for_user(conn: Connection, user_id: int, *, limit: int, offset: int = 0) -> list[rows.RequestRow]:
-    query = sa.select(R).where(R.c.user_id == user_id).order_by(R.c.created_at.desc()).limit(limit).offset(offset)
+    query = (
+        sa.select(tables.generation_requests)
+        .where(tables.generation_requests.c.user_id == user_id)
+        .order_by(tables.generation_requests.c.created_at.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [rows.RequestRow._make(row) for row in await conn.execute(query)]

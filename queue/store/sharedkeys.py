@@ -10,8 +10,6 @@ import sqlalchemy as sa
 from horde.queue.store import tables
 from horde.queue.store.connection import Connection
 
-S = tables.shared_keys
-
 
 class SharedKeyRow(NamedTuple):
     """A whole ``shared_keys`` row."""
@@ -33,34 +31,48 @@ def _one(row: tables.AnyRow | None) -> SharedKeyRow | None:
 
 
 async def by_id(conn: Connection, key_id: str) -> SharedKeyRow | None:
-    return _one((await conn.execute(sa.select(S).where(S.c.id == key_id))).one_or_none())
+    return _one(
+        (await conn.execute(sa.select(tables.shared_keys).where(tables.shared_keys.c.id == key_id))).one_or_none()
+    )
 
 
 async def lock(conn: Connection, key_id: str) -> SharedKeyRow | None:
     """The key, locked until the transaction ends (PostgreSQL; SQLite's single writer needs no lock)."""
-    return _one((await conn.execute(sa.select(S).where(S.c.id == key_id).with_for_update())).one_or_none())
+    return _one(
+        (
+            await conn.execute(sa.select(tables.shared_keys).where(tables.shared_keys.c.id == key_id).with_for_update())
+        ).one_or_none()
+    )
 
 
 async def add_utilized(conn: Connection, key_id: str, amount_milli: int) -> None:
-    await conn.execute(S.update().where(S.c.id == key_id).values(utilized_milli=S.c.utilized_milli + amount_milli))
+    await conn.execute(
+        tables.shared_keys.update()
+        .where(tables.shared_keys.c.id == key_id)
+        .values(utilized_milli=tables.shared_keys.c.utilized_milli + amount_milli)
+    )
 
 
 async def for_user(conn: Connection, user_id: int) -> list[SharedKeyRow]:
-    query = sa.select(S).where(S.c.user_id == user_id).order_by(S.c.created_at)
+    query = (
+        sa.select(tables.shared_keys)
+        .where(tables.shared_keys.c.user_id == user_id)
+        .order_by(tables.shared_keys.c.created_at)
+    )
     return [SharedKeyRow._make(row) for row in await conn.execute(query)]
 
 
 async def count_for_user(conn: Connection, user_id: int) -> int:
-    return int(await conn.scalar(sa.select(sa.func.count()).where(S.c.user_id == user_id)) or 0)
+    return int(await conn.scalar(sa.select(sa.func.count()).where(tables.shared_keys.c.user_id == user_id)) or 0)
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> None:
-    await conn.execute(S.insert().values(**values))
+    await conn.execute(tables.shared_keys.insert().values(**values))
 
 
 async def update(conn: Connection, key_id: str, **values: Any) -> None:
-    await conn.execute(S.update().where(S.c.id == key_id).values(**values))
+    await conn.execute(tables.shared_keys.update().where(tables.shared_keys.c.id == key_id).values(**values))
 
 
 async def delete(conn: Connection, key_id: str) -> None:
-    await conn.execute(S.delete().where(S.c.id == key_id))
+    await conn.execute(tables.shared_keys.delete().where(tables.shared_keys.c.id == key_id))

@@ -10,22 +10,21 @@ from horde.queue.domain.jobs import JobState
 from horde.queue.store import tables
 from horde.queue.store.connection import Connection
 
-J = tables.jobs
-R = tables.generation_requests
-
 
 def _done(kind: str, since: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
-    where = [J.c.state == JobState.DONE.value, R.c.kind == kind]
+    where = [tables.jobs.c.state == JobState.DONE.value, tables.generation_requests.c.kind == kind]
     if since is not None:
-        where.append(J.c.finished_at >= since)
+        where.append(tables.jobs.c.finished_at >= since)
     return where
 
 
 async def totals(conn: Connection, kind: str, since: dt.datetime | None) -> tuple[int, float]:
     """(finished jobs, their things: megapixelsteps or tokens) since a moment (None: ever)."""
     query = (
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(R.c.things), 0.0))
-        .select_from(J.join(R, R.c.id == J.c.request_id))
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(tables.generation_requests.c.things), 0.0))
+        .select_from(
+            tables.jobs.join(tables.generation_requests, tables.generation_requests.c.id == tables.jobs.c.request_id)
+        )
         .where(*_done(kind, since))
     )
     row = (await conn.execute(query)).one()
@@ -35,9 +34,11 @@ async def totals(conn: Connection, kind: str, since: dt.datetime | None) -> tupl
 async def by_model(conn: Connection, kind: str, since: dt.datetime | None) -> dict[str, int]:
     """model -> finished jobs since a moment (None: ever)."""
     query = (
-        sa.select(J.c.model, sa.func.count())
-        .select_from(J.join(R, R.c.id == J.c.request_id))
+        sa.select(tables.jobs.c.model, sa.func.count())
+        .select_from(
+            tables.jobs.join(tables.generation_requests, tables.generation_requests.c.id == tables.jobs.c.request_id)
+        )
         .where(*_done(kind, since))
-        .group_by(J.c.model)
+        .group_by(tables.jobs.c.model)
     )
     return {str(row[0] or ""): int(row[1]) for row in await conn.execute(query)}

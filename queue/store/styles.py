@@ -10,9 +10,6 @@ import sqlalchemy as sa
 from horde.queue.store import tables
 from horde.queue.store.connection import Connection
 
-ST = tables.styles
-U = tables.users
-
 
 class StyleRow(NamedTuple):
     """A whole ``styles`` row, and its owner's name."""
@@ -36,19 +33,21 @@ def _one(row: tables.AnyRow | None) -> StyleRow | None:
 
 
 def _select() -> sa.Select[*tuple[Any, ...]]:
-    return sa.select(ST, U.c.username.label("owner_name")).join(U, U.c.id == ST.c.owner_id)
+    return sa.select(tables.styles, tables.users.c.username.label("owner_name")).join(
+        tables.users, tables.users.c.id == tables.styles.c.owner_id
+    )
 
 
 async def by_id(conn: Connection, style_id: str) -> StyleRow | None:
-    return _one((await conn.execute(_select().where(ST.c.id == style_id))).one_or_none())
+    return _one((await conn.execute(_select().where(tables.styles.c.id == style_id))).one_or_none())
 
 
 async def by_name(conn: Connection, name: str) -> StyleRow | None:
-    return _one((await conn.execute(_select().where(ST.c.name == name))).one_or_none())
+    return _one((await conn.execute(_select().where(tables.styles.c.name == name))).one_or_none())
 
 
 async def owner_of(conn: Connection, style_id: str) -> int | None:
-    owner = await conn.scalar(sa.select(ST.c.owner_id).where(ST.c.id == style_id))
+    owner = await conn.scalar(sa.select(tables.styles.c.owner_id).where(tables.styles.c.id == style_id))
     return None if owner is None else int(owner)
 
 
@@ -56,23 +55,33 @@ async def listing(
     conn: Connection, kind: str, *, viewer_id: int | None, popular: bool, limit: int, offset: int
 ) -> list[StyleRow]:
     """Public styles of a kind, and the viewer's own private ones; most used or newest first."""
-    visible = ST.c.public.is_(True) if viewer_id is None else sa.or_(ST.c.public.is_(True), ST.c.owner_id == viewer_id)
-    order = (ST.c.uses.desc(), ST.c.name) if popular else (ST.c.created_at.desc(), ST.c.name)
-    query = _select().where(ST.c.kind == kind, visible).order_by(*order).limit(limit).offset(offset)
+    visible = (
+        tables.styles.c.public.is_(True)
+        if viewer_id is None
+        else sa.or_(tables.styles.c.public.is_(True), tables.styles.c.owner_id == viewer_id)
+    )
+    order = (
+        (tables.styles.c.uses.desc(), tables.styles.c.name)
+        if popular
+        else (tables.styles.c.created_at.desc(), tables.styles.c.name)
+    )
+    query = _select().where(tables.styles.c.kind == kind, visible).order_by(*order).limit(limit).offset(offset)
     return [StyleRow._make(row) for row in await conn.execute(query)]
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> None:
-    await conn.execute(ST.insert().values(**values))
+    await conn.execute(tables.styles.insert().values(**values))
 
 
 async def update(conn: Connection, style_id: str, **values: Any) -> None:
-    await conn.execute(ST.update().where(ST.c.id == style_id).values(**values))
+    await conn.execute(tables.styles.update().where(tables.styles.c.id == style_id).values(**values))
 
 
 async def delete(conn: Connection, style_id: str) -> None:
-    await conn.execute(ST.delete().where(ST.c.id == style_id))
+    await conn.execute(tables.styles.delete().where(tables.styles.c.id == style_id))
 
 
 async def count_use(conn: Connection, style_id: str) -> None:
-    await conn.execute(ST.update().where(ST.c.id == style_id).values(uses=ST.c.uses + 1))
+    await conn.execute(
+        tables.styles.update().where(tables.styles.c.id == style_id).values(uses=tables.styles.c.uses + 1)
+    )

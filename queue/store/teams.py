@@ -10,9 +10,6 @@ import sqlalchemy as sa
 from horde.queue.store import rows, tables
 from horde.queue.store.connection import Connection
 
-T = tables.teams
-W = tables.workers
-
 
 class TeamRow(NamedTuple):
     """A whole ``teams`` row."""
@@ -29,34 +26,36 @@ def _one(row: tables.AnyRow | None) -> TeamRow | None:
 
 
 async def by_id(conn: Connection, team_id: str) -> TeamRow | None:
-    return _one((await conn.execute(sa.select(T).where(T.c.id == team_id))).one_or_none())
+    return _one((await conn.execute(sa.select(tables.teams).where(tables.teams.c.id == team_id))).one_or_none())
 
 
 async def by_name(conn: Connection, name: str) -> TeamRow | None:
-    return _one((await conn.execute(sa.select(T).where(T.c.name == name))).one_or_none())
+    return _one((await conn.execute(sa.select(tables.teams).where(tables.teams.c.name == name))).one_or_none())
 
 
 async def listing(conn: Connection) -> list[TeamRow]:
-    return [TeamRow._make(row) for row in await conn.execute(sa.select(T).order_by(T.c.name))]
+    return [TeamRow._make(row) for row in await conn.execute(sa.select(tables.teams).order_by(tables.teams.c.name))]
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> None:
-    await conn.execute(T.insert().values(**values))
+    await conn.execute(tables.teams.insert().values(**values))
 
 
 async def update(conn: Connection, team_id: str, **values: Any) -> None:
-    await conn.execute(T.update().where(T.c.id == team_id).values(**values))
+    await conn.execute(tables.teams.update().where(tables.teams.c.id == team_id).values(**values))
 
 
 async def delete(conn: Connection, team_id: str) -> None:
-    await conn.execute(W.update().where(W.c.team_id == team_id).values(team_id=None))
-    await conn.execute(T.delete().where(T.c.id == team_id))
+    await conn.execute(tables.workers.update().where(tables.workers.c.team_id == team_id).values(team_id=None))
+    await conn.execute(tables.teams.delete().where(tables.teams.c.id == team_id))
 
 
 async def workers_of(conn: Connection, team_ids: list[str]) -> dict[str, list[rows.WorkerRow]]:
     if not team_ids:
         return {}
-    found = await conn.execute(sa.select(W).where(W.c.team_id.in_(team_ids)).order_by(W.c.name))
+    found = await conn.execute(
+        sa.select(tables.workers).where(tables.workers.c.team_id.in_(team_ids)).order_by(tables.workers.c.name)
+    )
     result: dict[str, list[rows.WorkerRow]] = {}
     for worker in map(rows.WorkerRow._make, found):
         result.setdefault(worker.team_id or "", []).append(worker)

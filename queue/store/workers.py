@@ -13,7 +13,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from horde.queue.store import driver, rows, tables
 from horde.queue.store.connection import Connection
 
-W = tables.workers
 Row = tables.AnyRow
 ROW = rows.WORKER
 
@@ -106,17 +105,17 @@ async def count_done_all(conn: Connection, done: Sequence[Done]) -> None:
 
 async def insert(conn: Connection, values: dict[str, Any]) -> bool:
     """Register a worker; False when a concurrent first pop registered the same name first."""
-    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(W)
-    result = await conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=[W.c.name]))
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(tables.workers)
+    result = await conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=[tables.workers.c.name]))
     return bool(result.rowcount)
 
 
 async def update(conn: Connection, worker_id: str, **values: Any) -> None:
-    await conn.execute(W.update().where(W.c.id == worker_id).values(**values))
+    await conn.execute(tables.workers.update().where(tables.workers.c.id == worker_id).values(**values))
 
 
 async def count_for_owner(conn: Connection, owner_id: int) -> int:
-    return int(await conn.scalar(sa.select(sa.func.count()).where(W.c.owner_id == owner_id)) or 0)
+    return int(await conn.scalar(sa.select(sa.func.count()).where(tables.workers.c.owner_id == owner_id)) or 0)
 
 
 async def listing(
@@ -126,18 +125,18 @@ async def listing(
     owner_id: int | None = None,
     online_since: dt.datetime | None = None,
 ) -> list[rows.WorkerRow]:
-    query = sa.select(W).order_by(W.c.name)
+    query = sa.select(tables.workers).order_by(tables.workers.c.name)
     if kind:
-        query = query.where(W.c.kind == kind)
+        query = query.where(tables.workers.c.kind == kind)
     if owner_id is not None:
-        query = query.where(W.c.owner_id == owner_id)
+        query = query.where(tables.workers.c.owner_id == owner_id)
     if online_since is not None:
-        query = query.where(W.c.last_check_in >= online_since)
+        query = query.where(tables.workers.c.last_check_in >= online_since)
     return [rows.WorkerRow._make(row) for row in await conn.execute(query)]
 
 
 async def delete(conn: Connection, worker_id: str) -> None:
-    await conn.execute(W.delete().where(W.c.id == worker_id))
+    await conn.execute(tables.workers.delete().where(tables.workers.c.id == worker_id))
 
 
 _NAMES = driver.KeysSql("SELECT id, name FROM workers WHERE id {keys}")
