@@ -7,6 +7,14 @@ imported from here (``errors.UserNotFoundError``).
 
 from __future__ import annotations
 
+from horde.queue.errors.bots import (
+    BlockedWordError,
+    GuildRateLimitedError,
+    LinkBrokenError,
+    LoginRequiredError,
+    NotManagerError,
+    NsfwChannelError,
+)
 from horde.queue.errors.conflict import (
     AbortedGenError,
     AlreadyExistsError,
@@ -90,6 +98,7 @@ __all__ = [
     "AlreadyExistsError",
     "AnonForbiddenError",
     "AuthError",
+    "BlockedWordError",
     "ConflictError",
     "CorruptPromptError",
     "DuplicateGenError",
@@ -97,6 +106,7 @@ __all__ = [
     "FilterNotFoundError",
     "FlaggedError",
     "ForbiddenError",
+    "GuildRateLimitedError",
     "HordeError",
     "InvalidJobIdError",
     "InvalidPromptSizeError",
@@ -109,14 +119,18 @@ __all__ = [
     "KudosTransferToSelfError",
     "KudosUpfrontError",
     "KudosValidationError",
+    "LinkBrokenError",
+    "LoginRequiredError",
     "MissingPromptError",
     "NameAlreadyExistsError",
     "NegativeKudosTransferError",
     "NotAdminError",
     "NotFoundError",
+    "NotManagerError",
     "NotModeratorError",
     "NotOwnerError",
     "NotTrustedError",
+    "NsfwChannelError",
     "NulByteError",
     "RateLimitedError",
     "RequestExpiredError",

@@ -34,42 +34,6 @@ DIRECT_MESSAGES = "dm"  #: the "guild" of commands used outside any guild
 MAX_BLOCKED_WORDS = 200
 
 
-class NsfwChannelError(errors.ForbiddenError):
-    """NSFW images are made only in age-restricted channels."""
-
-    rc = "NsfwChannelOnly"
-
-
-class BlockedWordError(errors.ValidationError):
-    """This server does not allow a word in the prompt."""
-
-    rc = "BlockedWord"
-
-
-class GuildRateLimitedError(errors.RateLimitedError):
-    """This server limits how often each person may generate."""
-
-    rc = "GuildRateLimited"
-
-
-class LoginRequiredError(errors.ForbiddenError):
-    """This server lets only linked Horde accounts generate."""
-
-    rc = "LoginRequired"
-
-
-class LinkBrokenError(errors.AuthError):
-    """The linked API key no longer works: it was reset, or the server's secret changed."""
-
-    rc = "LinkBroken"
-
-
-class NotManagerError(errors.ForbiddenError):
-    """Only the server's managers (Manage Server permission) change its settings."""
-
-    rc = "NotGuildManager"
-
-
 @dataclasses.dataclass(frozen=True)
 class GuildSettings:
     guild_id: str
@@ -148,7 +112,7 @@ class DiscordService:
             try:
                 actor = await self.users.authenticate(api_key or "-", client_agent=PROVIDER)
             except errors.AuthError as exc:
-                raise LinkBrokenError(
+                raise errors.LinkBrokenError(
                     "Your linked API key no longer works. Run /login with your current key, or /logout."
                 ) from exc
         else:
@@ -187,7 +151,7 @@ class DiscordService:
     async def update_guild(self, guild_id: str, *, can_manage: bool, **changes: Any) -> GuildSettings:
         """Change a guild's settings. ``can_manage``: the caller holds Discord's Manage Server permission there."""
         if not can_manage:
-            raise NotManagerError
+            raise errors.NotManagerError
         current = await self.guild(guild_id)
         unknown = set(changes) - {f.name for f in dataclasses.fields(GuildSettings)} - {"guild_id"}
         if unknown or "guild_id" in changes:
@@ -216,15 +180,17 @@ class DiscordService:
     ) -> dto.RequestCreated:
         """Queue an image request from Discord under the guild's rules; refuses at once what cannot be made."""
         if ask.nsfw and not channel_nsfw:
-            raise NsfwChannelError(
+            raise errors.NsfwChannelError(
                 "NSFW images are made only in age-restricted channels. Leave nsfw off, or ask in such a channel."
             )
         settings = await self.guild(guild_id)
         if actor.kind is AccountKind.PSEUDONYMOUS and not settings.allow_anonymous:
-            raise LoginRequiredError("This server lets only linked Horde accounts generate. Run /login first.")
+            raise errors.LoginRequiredError("This server lets only linked Horde accounts generate. Run /login first.")
         word = blocked_word(settings.blocked_words, ask.prompt)
         if word is not None:
-            raise BlockedWordError(f"This server does not allow “{word}” in prompts. Change the prompt and retry.")
+            raise errors.BlockedWordError(
+                f"This server does not allow “{word}” in prompts. Change the prompt and retry."
+            )
         if not ask.models and settings.default_model:
             ask = dataclasses.replace(ask, models=(settings.default_model,))
         if ask.style is None and settings.default_style:
@@ -247,7 +213,7 @@ class DiscordService:
             oldest = await store.oldest_use(conn, settings.guild_id, discord_id, since) if used else None
         if used >= settings.rate_limit_count:
             retry = settings.rate_limit_seconds if oldest is None else (oldest - since).total_seconds()
-            raise GuildRateLimitedError(
+            raise errors.GuildRateLimitedError(
                 f"This server allows {settings.rate_limit_count} generations every "
                 f"{settings.rate_limit_seconds} s. Try again in {max(1, round(retry))} s.",
                 retry_after=max(1, round(retry)),
