@@ -14,9 +14,9 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
@@ -27,6 +27,8 @@ from horde.worker.generate import GeneratedImage, SourceImages, StepCallback, pa
 from horde.worker.imagefiles import decode_image, is_url, to_base64
 from horde.worker.settings import WorkerSettings
 from horde.worker.text import GeneratedText
+
+PopT = TypeVar("PopT")
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +107,34 @@ class WorkerLoop:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), timeout=self.settings.poll_interval)
 
+    async def _unless_stopped(self, pop: Coroutine[Any, Any, PopT]) -> PopT | None:
+        """A pop, abandoned (None) when the worker is asked to stop: it holds no job yet, and a pop waiting out the
+        backoff of an unreachable server must not keep a draining worker alive. A job the server handed out just
+        as the pop was abandoned goes back to the queue at its deadline."""
+        popping = asyncio.ensure_future(pop)
+        stopping = asyncio.ensure_future(self.stop.wait())
+        try:
+            await asyncio.wait({popping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            popping.cancel()
+            raise
+        finally:
+            stopping.cancel()
+        if popping.done():
+            return popping.result()
+        popping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await popping
+        return None
+
     async def image_round(self) -> bool:
         """Pop once and handle what came; True when a job was handled."""
         try:
-            job = await self.client.pop_image(self._image_pop)
+            job = await self._unless_stopped(self.client.pop_image(self._image_pop))
         except WorkerApiError as exc:
             logger.error("image pop failed: %s", exc, extra={"action": "pop_failed"})
             return False
-        if not job.job_ids:
+        if job is None or not job.job_ids:
             return False
         await self.process_image(job)
         return True
@@ -144,11 +166,11 @@ class WorkerLoop:
     async def text_round(self) -> bool:
         """Pop text work once and handle it; True when a job was handled."""
         try:
-            job = await self.client.pop_text(self._text_pop)
+            job = await self._unless_stopped(self.client.pop_text(self._text_pop))
         except WorkerApiError as exc:
             logger.error("text pop failed: %s", exc, extra={"action": "pop_failed"})
             return False
-        if not job.job_ids:
+        if job is None or not job.job_ids:
             return False
         job_id = job.job_ids[0]
         logger.info("text job %s on %s", job_id, job.model, extra={"action": "job_started"})

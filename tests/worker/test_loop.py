@@ -166,3 +166,24 @@ def test_pop_request_reflects_settings() -> None:
     assert body.nsfw is False
     assert body.allow_lora is False  # no lora_dir: not advertised
     assert isinstance(body, api_models.ImagePopRequest)
+
+
+async def test_a_stop_ends_a_pop_that_waits_out_the_backoff_of_an_unreachable_server() -> None:
+    """SIGTERM while the server is down: the pop holds no job, so the worker stops at once instead of retrying."""
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("All connection attempts failed", request=request)
+
+    client = HordeClient(
+        "http://horde.test/api/v2",
+        SecretStr("k" * 22),
+        policy=BackoffPolicy(base=10.0, max_attempts=10),  # real sleeps: at least 5 s before the second try
+        transport=httpx.MockTransport(unreachable),
+    )
+    loop = WorkerLoop(settings(), client, FailingImages(), None, show_progress=False)
+    running = asyncio.create_task(loop.run())
+    await asyncio.sleep(0.3)  # the first pop failed and waits out its backoff
+    assert not running.done()
+    loop.stop.set()
+    summary = await asyncio.wait_for(running, timeout=2)
+    assert (summary.submitted, summary.faulted) == (0, 0)
