@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +68,55 @@ def test_a_mistyped_setting_stops_the_command(tmp_path: Path) -> None:
     result = horde("db", "upgrade", data_dir=tmp_path, extra_env={"HORDE_DATABSE_URL": "sqlite:///x.db"})
     assert result.returncode != 0
     assert "HORDE_DATABSE_URL" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
+def test_sigterm_to_horde_run_stops_its_local_worker_too(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HORDE_")}
+    env.update({"HORDE_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"})
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [HORDE, "run", "--port", str(port), "--worker", "tiny"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not (workers := _children(server.pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert workers, "horde run started no local worker"
+        time.sleep(3)  # the server is up and the worker is loading or polling
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 40
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in workers), "the local worker outlived horde run"
+    finally:
+        for pid in {server.pid, *workers, *_children(server.pid)}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,6 +149,10 @@ def cmd_bot_discord(args: argparse.Namespace) -> int:
     return 1 if thread.error else 0
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False) -> int:
     import uvicorn
 
@@ -168,6 +173,9 @@ def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False
         worker_process = local.start(settings, local_worker, url)
         _out(f"A local worker serving '{local_worker}' is starting; open {url}/generate to make an image.")
     discord_bot = _start_discord_bot(settings) if bots else None
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler it found: make that
+    # an exit that runs the ``finally`` below, so the local worker is stopped, not left behind
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
