@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from horde.queue import errors
 from horde.queue.store import checkpointer, driver
 from horde.queue.store.connection import Connection, Parameters, Result
-from horde.queue.store.group_commit import GroupCommitter
+from horde.queue.store.group_commit import Batch, GroupCommitter
 
 
 def async_url(url: str) -> str:
@@ -161,13 +161,22 @@ class Database:
         On SQLite, writers ready together share one COMMIT (``group_commit``); each still has all-or-nothing
         changes, and returns only once they are committed."""
         if self._group is not None:
-            async with self._write_lock:
-                batch = self._group.join()
-                try:
-                    with _unique_clash_reported(), batch.member() as sync_conn:
-                        yield InlineConnection(sync_conn)
-                finally:
-                    self._group.left(batch)
+            batch: Batch | None = None
+            try:
+                async with self._write_lock:
+                    batch = self._group.join()
+                    try:
+                        with _unique_clash_reported(), batch.member() as sync_conn:
+                            yield InlineConnection(sync_conn)
+                    finally:
+                        self._group.left(batch)
+            except Exception:
+                # what made this writer fail (a row it clashed with, say) may be another member's, not committed
+                # yet: report the failure once the batch is, so the caller sees what it clashed with
+                if batch is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(batch.committed)
+                raise
             # done only once the COMMIT holding these changes is; shielded, as other writers share that COMMIT
             await asyncio.shield(batch.committed)
         else:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from horde.queue import errors
 from horde.queue.store import group_commit
 from horde.queue.store.engine import Database
 
@@ -122,3 +123,22 @@ async def test_a_cancelled_writer_does_not_cancel_the_shared_commit(db: Database
     await asyncio.gather(first, second, return_exceptions=True)
     assert second.exception() is None
     assert await rows(db) == {1: "x", 2: "x"}
+
+
+async def test_a_writer_that_clashes_with_a_batch_member_fails_once_that_row_is_committed(db: Database) -> None:
+    """A clash is reported after the COMMIT of the row it clashed with, so the caller can read that row at once."""
+
+    async def insert() -> None:
+        async with db.write() as conn:
+            await conn.execute(sa.text("INSERT INTO t (k, v) VALUES (7, 'first')"))
+
+    async def insert_or_read() -> str:
+        try:
+            await insert()
+        except errors.AlreadyExistsError:
+            async with db.read() as conn:
+                return str(await conn.scalar(sa.text("SELECT v FROM t WHERE k = 7")))
+        return "inserted"
+
+    outcomes = await asyncio.gather(insert_or_read(), insert_or_read())
+    assert sorted(outcomes) == ["first", "inserted"]
