@@ -195,29 +195,35 @@ class DiscordService:
             ask = dataclasses.replace(ask, models=(settings.default_model,))
         if ask.style is None and settings.default_style:
             ask = dataclasses.replace(ask, style=settings.default_style)
-        await self._check_rate(settings, discord_id)
-        created = await self.requests.submit(actor, GenerationKind.IMAGE, ask)
-        async with self.ctx.db.write() as conn:
-            now = self.ctx.clock()
-            await store.record_use(conn, settings.guild_id, discord_id, now)
-            await store.forget_uses_before(conn, now - dt.timedelta(days=1))
-        return created
+        use_id = await self._claim_use(settings, discord_id)
+        try:
+            return await self.requests.submit(actor, GenerationKind.IMAGE, ask)
+        except errors.HordeError:  # a refused request does not count against the guild's limit
+            async with self.ctx.db.write() as conn:
+                await store.delete_use(conn, use_id)
+            raise
 
-    async def _check_rate(self, settings: GuildSettings, discord_id: str) -> None:
-        if not settings.rate_limit_count:
-            return
+    async def _claim_use(self, settings: GuildSettings, discord_id: str) -> int:
+        """Check the guild's rate limit and record this use in one transaction, so two commands at once cannot both
+        pass it; returns the use's id."""
         now = self.ctx.clock()
         since = now - dt.timedelta(seconds=settings.rate_limit_seconds)
-        async with self.ctx.db.read() as conn:
-            used = await store.count_uses(conn, settings.guild_id, discord_id, since)
-            oldest = await store.oldest_use(conn, settings.guild_id, discord_id, since) if used else None
-        if used >= settings.rate_limit_count:
-            retry = settings.rate_limit_seconds if oldest is None else (oldest - since).total_seconds()
-            raise errors.GuildRateLimitedError(
-                f"This server allows {settings.rate_limit_count} generations every "
-                f"{settings.rate_limit_seconds} s. Try again in {max(1, round(retry))} s.",
-                retry_after=max(1, round(retry)),
-            )
+        async with self.ctx.db.write() as conn:
+            await store.lock_uses(conn, settings.guild_id, discord_id)
+            if settings.rate_limit_count:
+                used = await store.count_uses(conn, settings.guild_id, discord_id, since)
+                if used >= settings.rate_limit_count:
+                    oldest = await store.oldest_use(conn, settings.guild_id, discord_id, since)
+                    retry = max(
+                        1, round(settings.rate_limit_seconds if oldest is None else (oldest - since).total_seconds())
+                    )
+                    raise errors.GuildRateLimitedError(
+                        f"This server allows {settings.rate_limit_count} generations every "
+                        f"{settings.rate_limit_seconds} s. Try again in {retry} s.",
+                        retry_after=retry,
+                    )
+            await store.forget_uses_before(conn, now - dt.timedelta(days=1))
+            return await store.record_use(conn, settings.guild_id, discord_id, now)
 
     # --- kudos gifts ----------------------------------------------------------------------------------------
 
@@ -254,11 +260,10 @@ class DiscordService:
     async def _deliver_gifts(self, discord_id: str, recipient: dto.Actor) -> None:
         now = self.ctx.clock()
         async with self.ctx.db.read() as conn:
-            gifts = await store.gifts_for(conn, discord_id, now)
-        if not gifts:
-            return
+            if not await store.has_gifts(conn, discord_id, now):  # the common case: no write
+                return
         async with self.ctx.db.write() as conn:
-            await store.delete_gifts(conn, [g.id for g in gifts])
+            gifts = await store.take_gifts(conn, discord_id, now)
         for gift in gifts:
             try:
                 sender = await self.users.actor_for(gift.from_user_id)

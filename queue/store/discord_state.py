@@ -105,8 +105,21 @@ async def oldest_use(conn: Connection, guild_id: str, discord_id: str, since: dt
     return value if isinstance(value, dt.datetime) else None
 
 
-async def record_use(conn: Connection, guild_id: str, discord_id: str, now: dt.datetime) -> None:
-    await conn.execute(USES.insert().values(guild_id=guild_id, discord_id=discord_id, created_at=now))
+async def lock_uses(conn: Connection, guild_id: str, discord_id: str) -> None:
+    """Hold one person's uses in a guild until the transaction ends, so two commands cannot both pass the limit
+    (PostgreSQL; SQLite's single writer already serialises write transactions)."""
+    if conn.dialect.name == "postgresql":
+        key = f"discord-uses:{guild_id}:{discord_id}"
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+async def record_use(conn: Connection, guild_id: str, discord_id: str, now: dt.datetime) -> int:
+    query = USES.insert().values(guild_id=guild_id, discord_id=discord_id, created_at=now).returning(USES.c.id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def delete_use(conn: Connection, use_id: int) -> None:
+    await conn.execute(USES.delete().where(USES.c.id == use_id))
 
 
 async def forget_uses_before(conn: Connection, before: dt.datetime) -> None:
@@ -135,16 +148,16 @@ async def add_gift(
     )
 
 
-async def gifts_for(conn: Connection, to_discord_id: str, now: dt.datetime) -> list[GiftRow]:
-    query = (
-        sa.select(GIFTS).where(GIFTS.c.to_discord_id == to_discord_id, GIFTS.c.expires_at > now).order_by(GIFTS.c.id)
-    )
-    return [GiftRow(*row) for row in (await conn.execute(query)).all()]
+async def has_gifts(conn: Connection, to_discord_id: str, now: dt.datetime) -> bool:
+    query = sa.select(GIFTS.c.id).where(GIFTS.c.to_discord_id == to_discord_id, GIFTS.c.expires_at > now).limit(1)
+    return await conn.scalar(query) is not None
 
 
-async def delete_gifts(conn: Connection, gift_ids: list[int]) -> None:
-    if gift_ids:
-        await conn.execute(GIFTS.delete().where(GIFTS.c.id.in_(gift_ids)))
+async def take_gifts(conn: Connection, to_discord_id: str, now: dt.datetime) -> list[GiftRow]:
+    """Remove and return the gifts waiting for a Discord user, in one statement: of two deliveries running at once,
+    each gift goes to exactly one."""
+    query = GIFTS.delete().where(GIFTS.c.to_discord_id == to_discord_id, GIFTS.c.expires_at > now).returning(*GIFTS.c)
+    return sorted((GiftRow(*row) for row in (await conn.execute(query)).all()), key=lambda g: g.id)
 
 
 async def delete_expired_gifts(conn: Connection, now: dt.datetime) -> None:
