@@ -10,10 +10,16 @@ import dataclasses
 import hashlib
 import math
 import time
+from collections import OrderedDict
 
 from starlette.applications import Starlette
 
 from horde.queue import errors
+
+#: at most this many buckets per window length (about 250 bytes each): a flood of distinct keys cannot grow memory
+MAX_ENTRIES = 100_000
+#: expired buckets dropped per call: more than a call adds (two at most), so expired buckets never pile up
+EVICT_PER_CALL = 4
 
 
 class RateLimitExceededError(errors.RateLimitedError):
@@ -75,29 +81,53 @@ def parse(setting: str) -> dict[str, Rule] | None:
 
 
 class RateLimiter:
-    def __init__(self, rules: dict[str, Rule] | None) -> None:
+    """Fixed windows in bounded memory, at a constant cost per call whatever the callers send.
+
+    Buckets live in one ordered table per window length, oldest-touched first. A touched bucket moves to the end
+    and its window starts now or later, so the front of each table holds the bucket that expires first: each call
+    drops at most ``EVICT_PER_CALL`` expired buckets from the fronts, and never scans the table. When a table is
+    full, its least recently touched bucket goes (that caller's count starts again: a flood of new keys can make a
+    limit more lenient for a moment, never stricter for anyone). Bucket names are stored as 16-byte digests, so a
+    long path costs no more memory than a short one.
+    """
+
+    def __init__(self, rules: dict[str, Rule] | None, *, max_entries: int = MAX_ENTRIES) -> None:
         self.rules = rules
-        self._windows: dict[str, tuple[float, int]] = {}
+        self.max_entries = max_entries
+        self._tables: dict[float, OrderedDict[bytes, list[float]]] = {}
         self._clock = time.monotonic
+        self.evicted = 0  #: buckets dropped so far (expired or pushed out)
 
     @property
     def enabled(self) -> bool:
         return self.rules is not None
 
-    def _hit(self, key: str, limit: Limit, now: float) -> None:
-        start = math.floor(now / limit.seconds) * limit.seconds
-        window_start, count = self._windows.get(key, (start, 0))
-        if window_start != start:
-            count = 0
-        if count >= limit.count:
-            raise RateLimitExceededError(str(limit), retry_after=max(1.0, start + limit.seconds - now))
-        self._windows[key] = (start, count + 1)
-        if len(self._windows) > 100_000:
-            self._prune(now)
+    def __len__(self) -> int:
+        return sum(len(table) for table in self._tables.values())
 
-    def _prune(self, now: float) -> None:
-        longest = max((r.per_ip.seconds for r in (self.rules or {}).values() if r.per_ip), default=60.0)
-        self._windows = {k: v for k, v in self._windows.items() if v[0] + longest > now}
+    def _hit(self, key: str, limit: Limit, now: float) -> None:
+        table = self._tables.setdefault(limit.seconds, OrderedDict())
+        self._evict(table, limit.seconds, now)
+        start = math.floor(now / limit.seconds) * limit.seconds
+        name = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        bucket = table.get(name)
+        if bucket is None or bucket[0] != start:
+            bucket = [start, 0.0]
+        if bucket[1] >= limit.count:
+            raise RateLimitExceededError(str(limit), retry_after=max(1.0, start + limit.seconds - now))
+        bucket[1] += 1
+        table[name] = bucket
+        table.move_to_end(name)
+
+    def _evict(self, table: OrderedDict[bytes, list[float]], seconds: float, now: float) -> None:
+        for _ in range(EVICT_PER_CALL):
+            if not table:
+                return
+            oldest = next(iter(table.values()))
+            if oldest[0] + seconds > now and len(table) < self.max_entries:
+                return
+            table.popitem(last=False)
+            self.evicted += 1
 
     def check(self, name: str, *, ip: str | None, api_key: str | None, path: str) -> None:
         """Count one request; raise ``RateLimitExceededError`` when a window is full."""
