@@ -132,7 +132,9 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"hor
         except errors.HordeError as exc:
             await bot_errors.reply_horde_error(interaction, exc)
             return
-        await interaction.response.send_message(f"Thanks for rating: +{reward:g} kudos.", ephemeral=True)
+        left = len(await bot.service.ratings.unrated(actor))
+        more = f" {left} more shared image(s) wait for a rating: /rate." if left else ""
+        await interaction.response.send_message(f"Thanks for rating: +{reward:g} kudos.{more}", ephemeral=True)
 
 
 DYNAMIC_ITEMS = (CancelButton, RerollButton, DeleteButton, RateButton)
@@ -150,8 +152,19 @@ def result_view(request_id: str, owner: int, *, rateable: bool) -> discord.ui.Vi
     view.add_item(RerollButton(request_id))
     view.add_item(DeleteButton(owner))
     if rateable:
-        for score in range(1, 11):
-            button = RateButton(request_id, score)
-            button.item.row = 1 if score <= 5 else 2
-            view.add_item(button)
+        _add_rate_buttons(view, request_id, first_row=1)
     return view
+
+
+def rating_view(request_id: str) -> discord.ui.View:
+    """1-10 in two rows of five, for ``/rate``."""
+    view = discord.ui.View(timeout=None)
+    _add_rate_buttons(view, request_id, first_row=0)
+    return view
+
+
+def _add_rate_buttons(view: discord.ui.View, request_id: str, *, first_row: int) -> None:
+    for score in range(1, 11):
+        button = RateButton(request_id, score)
+        button.item.row = first_row if score <= 5 else first_row + 1
+        view.add_item(button)

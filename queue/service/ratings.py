@@ -40,6 +40,13 @@ class RatingService:
             done = [j.id for j in await request_store.jobs_of(conn, request_id) if j.state == JobState.DONE.value]
             return bool(await rating_store.rated_job_ids(conn, done))
 
+    async def unrated(self, actor: dto.Actor, *, limit: int = 10) -> list[str]:
+        """The actor's shared, finished image requests still waiting for a rating, newest first."""
+        if actor.is_anonymous:
+            return []
+        async with self.ctx.db.read() as conn:
+            return await rating_store.unrated_requests(conn, actor.user_id, limit=limit)
+
     async def rate(
         self, actor: dto.Actor, request_id: str, *, best: str | None = None, ratings: tuple[Rating, ...] = ()
     ) -> float:

@@ -9,4 +9,5 @@ EXTENSIONS = (
     "horde.bots.discord.cogs.info",
     "horde.bots.discord.cogs.guild",
     "horde.bots.discord.cogs.gifts",
+    "horde.bots.discord.cogs.rating",
 )

@@ -69,6 +69,7 @@ class GenerateCog(commands.Cog):
         n="How many images (1-4)",
         seed="The same seed and prompt give the same image",
         nsfw="Allow NSFW images (only in age-restricted channels)",
+        share="Share the images with the horde's dataset: a small discount, and /rate them for kudos",
     )
     @app_commands.autocomplete(style=_choices.styles, model=_choices.models)
     @app_commands.choices(size=_choices.SIZE_CHOICES)
@@ -83,12 +84,15 @@ class GenerateCog(commands.Cog):
         n: app_commands.Range[int, 1, 4] = 1,
         seed: app_commands.Range[str, 0, 100] | None = None,
         nsfw: bool = False,
+        share: bool = False,
     ) -> None:
         dims = await pick_size(self.bot, size, model)
         if dims is None:
             await bot_errors.reply_error(interaction, "⚠️ A size is WIDTHxHEIGHT, for example 512x512.")
             return
-        ask = build_ask(prompt, negative=negative, style=style, model=model, size=dims, n=n, seed=seed, nsfw=nsfw)
+        ask = build_ask(
+            prompt, negative=negative, style=style, model=model, size=dims, n=n, seed=seed, nsfw=nsfw, shared=share
+        )
         await flows.generate(interaction, ask)
 
 

@@ -33,9 +33,18 @@ def test_the_payload_is_valid_for_discord() -> None:
     payload = command_payload()
     names = [c["name"] for c in payload]
     assert len(names) == len(set(names)) <= 100
-    assert {"generate", "advanced", "login", "logout", "balance", "transfer", "models", "status", "settings"} <= set(
-        names
-    )
+    assert {
+        "generate",
+        "advanced",
+        "login",
+        "logout",
+        "balance",
+        "transfer",
+        "models",
+        "status",
+        "settings",
+        "rate",
+    } <= set(names)
     for command in payload:
         assert NAME.match(command["name"]) and command["name"] == command["name"].lower()
         assert 1 <= len(command["description"]) <= 100
