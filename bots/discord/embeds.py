@@ -51,7 +51,9 @@ def progress(status: dto.RequestStatus, requester: str) -> discord.Embed:
     return embed
 
 
-def result(status: dto.RequestStatus, requester: str, *, left_out: int = 0) -> discord.Embed:
+def result(
+    status: dto.RequestStatus, requester: str, *, left_out: int = 0, web_url: str | None = None
+) -> discord.Embed:
     gens = status.generations
     if status.cancelled:
         heading, colour = "Cancelled", COLOUR_PROBLEM
@@ -81,4 +83,7 @@ def result(status: dto.RequestStatus, requester: str, *, left_out: int = 0) -> d
     if notes:
         embed.description = "\n".join(notes)
     embed.set_footer(text=clip(f"Requested by {requester} · request {status.id}", 2048))
+    public = [g for g in gens if g.public and not g.censored]
+    if web_url and public:  # a public image has its own page in the gallery
+        embed.url = f"{web_url.rstrip('/')}/images/{public[0].id}"
     return embed

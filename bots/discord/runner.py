@@ -24,7 +24,8 @@ class BotThread(threading.Thread):
         if settings.token is None:
             raise ValueError("HORDE_DISCORD_TOKEN is not set")
         self.core = core
-        self.settings = settings
+        # replies link to the web pages: the bot's own setting, else the address the server is published at
+        self.settings = settings.model_copy(update={"web_url": settings.web_url or getattr(core, "public_url", None)})
         self.ready = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.bot: HordeBot | None = None

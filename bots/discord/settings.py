@@ -21,4 +21,8 @@ class DiscordSettings(BaseSettings):
     progress_interval: float = Field(5.0, gt=0, description="Seconds between edits of a request's progress message.")
     gift_emoji: str = Field("🎁", description="Reacting to a result with this emoji gifts kudos to its requester.")
     gift_amount: float = Field(10.0, gt=0, description="Kudos one gift reaction sends.")
-    web_url: str | None = Field(None, description="The Horde's web address, shown in replies (register, gallery).")
+    web_url: str | None = Field(
+        None,
+        description="The Horde's web address, linked in replies (register, account, public images); "
+        "by default HORDE_PUBLIC_URL.",
+    )

@@ -62,6 +62,14 @@ class AccountCog(commands.Cog):
         if sums:
             lines = [f"{label}: {amount:+g}" for label, amount in sorted(sums.items(), key=lambda kv: -abs(kv[1]))]
             embed.add_field(name="Where kudos came from", value="\n".join(lines)[:1024], inline=False)
+        web = self.bot.settings.web_url
+        if web:
+            web = web.rstrip("/")
+            embed.description = (
+                f"On the web: {web}/account (log in with your API key)."
+                if linked
+                else f"Register at {web}/register, then /login here to use that account, its kudos and its priority."
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="transfer", description="Send kudos to a Horde user (name#id) or a Discord user.")
