@@ -263,6 +263,27 @@ class FakeDiscord:
         rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
         return self.interact(user, 5, {"custom_id": custom_id, "components": rows}, **where)
 
+    def react(self, user: User, message_id: int, emoji: str, *, guild_id: int = 1) -> None:
+        """A reaction added to a message, as MESSAGE_REACTION_ADD (needs only the non-privileged reactions intent)."""
+        message = self.messages[message_id]
+        data = {
+            "user_id": str(user.id),
+            "channel_id": message["channel_id"],
+            "message_id": str(message_id),
+            "guild_id": str(guild_id),
+            "emoji": {"id": None, "name": emoji},
+            "message_author_id": message["author"]["id"],
+            "burst": False,
+            "type": 0,
+        }
+        self.dispatch("MESSAGE_REACTION_ADD", data)
+
+    def dms_to(self, user: User) -> list[str]:
+        """What the bot sent ``user`` in direct messages."""
+        channel = str(90_000 + user.id % 1000)
+        with self.lock:
+            return [m["content"] for m in self.messages.values() if m["channel_id"] == channel]
+
     def original(self, interaction: Interaction) -> dict[str, Any] | None:
         with self.lock:
             return None if interaction.original_id is None else self.messages.get(interaction.original_id)
