@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from horde.queue import errors
 from horde.queue.service import HordeService, running_sweeps
-from horde.webapp import errors as web_errors, pages, routes
+from horde.webapp import bodylimit, errors as web_errors, pages, routes
 from horde.webapp.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -49,4 +49,5 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
     app.state.settings = settings
     app.state.page_error_renderer = None
     pages.install(app)  # web UI: templates, CSRF and security headers, HTML error pages
+    app.add_middleware(bodylimit.BodyLimitMiddleware)  # outermost: bodies over the limit are never read
     return app

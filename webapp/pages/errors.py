@@ -23,6 +23,7 @@ TITLES = {
     404: "Not found",
     405: "Not allowed",
     410: "Gone",
+    413: "Too large",
     429: "Slow down",
     500: "Something went wrong",
 }
