@@ -82,6 +82,13 @@ class SharedKeyExpiredError(ForbiddenError):
     rc = "SharedKeyExpired"
 
 
+class SharedKeyScopeError(ForbiddenError):
+    """A shared key can only generate images and text, and follow or cancel what it asked for. Use your own API
+    key for anything else."""
+
+    rc = "SharedKeyScope"
+
+
 class SharedKeyEmptyError(ForbiddenError):
     """This shared key has no kudos left."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from horde.queue import clock as clock_mod
-from horde.queue.service import keys
+from horde.queue.service import key_scope, keys
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.discord_bot import DiscordService
@@ -47,6 +47,14 @@ class HordeService:
         self.results = ResultService(ctx)
         self.gallery = Gallery(ctx, self.requests)
         self.discord = DiscordService(ctx, self.users, self.kudos, self.requests)
+        self._gate_shared_keys()
+
+    def _gate_shared_keys(self) -> None:
+        """Frontends reach every area through a gate that refuses a shared key beyond generating (``key_scope``);
+        the areas built above hold each other ungated. Keep this the last step of ``__init__``."""
+        for name, area in list(vars(self).items()):
+            if name != "ctx":
+                setattr(self, name, key_scope.for_generation_only(area))
 
     @classmethod
     def open(
