@@ -212,7 +212,7 @@ class TeamInfo:
 
 @dataclasses.dataclass(frozen=True)
 class SharedKeyInfo:
-    id: str
+    id: str  #: the key's handle (a hash of the key), which its owner may also use to manage it
     user_id: int
     name: str
     kudos_limit: float  #: -1: unlimited
@@ -221,6 +221,7 @@ class SharedKeyInfo:
     max_image_pixels: int
     max_image_steps: int
     max_text_tokens: int
+    key: str | None = None  #: the key itself: only when it is made, never stored
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,6 +25,7 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
         svc = service or HordeService.open(settings)
         app.state.service = svc
         admin_key = await svc.users.bootstrap()
+        await svc.sharedkeys.hash_legacy_keys()
         app.state.first_admin_key = admin_key
         # what start-up made lives as long as the process: out of the collector's sight, a full collection scans
         # only what requests make (measured: about 5,000 objects instead of 113,000, a 30 ms pause fewer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.roles import Role, at_least
+from horde.queue.service import keys
 from horde.queue.service.context import Context
 from horde.queue.service.users import actor_from_row
 from horde.queue.store import requests as request_store, sharedkeys as key_store, users as user_store
@@ -77,7 +79,8 @@ class SharedKeyService:
         defaults = {"kudos": 5000, "expiry": -1, "name": "shared key", "max_image_pixels": -1}
         defaults |= {"max_image_steps": -1, "max_text_tokens": -1}
         values = _values(defaults | {k: v for k, v in fields.items() if v is not None}, now)
-        key_id = str(uuid.uuid4())
+        secret_key = str(uuid.uuid4())
+        key_id = keys.shared_key_handle(self.ctx.secret, secret_key)
         async with self.ctx.db.write() as conn:
             cap = KEYS_PER_USER[at_least(actor.role, Role.TRUSTED)]
             if await key_store.count_for_user(conn, actor.user_id) >= cap:
@@ -89,11 +92,17 @@ class SharedKeyService:
             row = await key_store.by_id(conn, key_id)
         if row is None:  # pragma: no cover - written in this transaction
             raise errors.SharedKeyNotFoundError
-        return _info(row)
+        return dataclasses.replace(_info(row), key=secret_key)
+
+    def _handle(self, key_or_handle: str) -> str:
+        """The stored handle of a key given as itself, or as its handle (which its owner sees in listings)."""
+        if keys.is_shared_key_handle(key_or_handle):
+            return key_or_handle
+        return keys.shared_key_handle(self.ctx.secret, key_or_handle)
 
     async def get(self, key_id: str) -> dto.SharedKeyInfo:
         async with self.ctx.db.read() as conn:
-            row = await key_store.by_id(conn, key_id)
+            row = await key_store.by_id(conn, self._handle(key_id))
         if row is None:
             raise errors.SharedKeyNotFoundError
         return _info(row)
@@ -103,6 +112,7 @@ class SharedKeyService:
             return [_info(row) for row in await key_store.for_user(conn, user_id)]
 
     async def modify(self, actor: dto.Actor, key_id: str, **fields: Any) -> dto.SharedKeyInfo:
+        key_id = self._handle(key_id)
         async with self.ctx.db.write() as conn:
             row = await key_store.by_id(conn, key_id)
             if row is None:
@@ -118,6 +128,7 @@ class SharedKeyService:
         return _info(row)
 
     async def delete(self, actor: dto.Actor, key_id: str) -> None:
+        key_id = self._handle(key_id)
         async with self.ctx.db.write() as conn:
             row = await key_store.by_id(conn, key_id)
             if row is None:
@@ -126,10 +137,11 @@ class SharedKeyService:
                 raise errors.NotOwnerError
             await key_store.delete(conn, key_id)
 
-    async def authenticate(self, key_id: str, *, ip: str | None = None, client_agent: str | None = None) -> dto.Actor:
-        """The owner, acting through the shared key. An expired or spent key is refused."""
+    async def authenticate(self, key: str, *, ip: str | None = None, client_agent: str | None = None) -> dto.Actor:
+        """The owner, acting through the shared key (the key itself; a handle does not authenticate). An expired or
+        spent key is refused."""
         async with self.ctx.db.read() as conn:
-            row = await key_store.by_id(conn, key_id)
+            row = await key_store.by_id(conn, keys.shared_key_handle(self.ctx.secret, key))
             owner = await user_store.by_id(conn, row.user_id) if row is not None else None
         if row is None or owner is None:
             raise errors.AuthError
@@ -141,6 +153,15 @@ class SharedKeyService:
             raise errors.SuspendedError
         actor = actor_from_row(owner, ip=ip, client_agent=client_agent)
         return dto.Actor(**{**actor.__dict__, "shared_key_id": row.id})
+
+    async def hash_legacy_keys(self) -> int:
+        """Keys made before shared keys were hashed are kept as handles from now on (once, at start-up); returns
+        how many were changed."""
+        async with self.ctx.db.write() as conn:
+            legacy = [k for k in await key_store.all_ids(conn) if not keys.is_shared_key_handle(k)]
+            for old in legacy:
+                await key_store.rekey(conn, old, keys.shared_key_handle(self.ctx.secret, old))
+        return len(legacy)
 
     async def check_limits(self, actor: dto.Actor, kind: str, params: dict[str, Any]) -> None:
         """A request through a shared key must stay within the key's per-job limits."""

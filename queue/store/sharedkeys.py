@@ -76,3 +76,14 @@ async def update(conn: Connection, key_id: str, **values: Any) -> None:
 
 async def delete(conn: Connection, key_id: str) -> None:
     await conn.execute(tables.shared_keys.delete().where(tables.shared_keys.c.id == key_id))
+
+
+async def all_ids(conn: Connection) -> list[str]:
+    return [row[0] for row in await conn.execute(sa.select(tables.shared_keys.c.id))]
+
+
+async def rekey(conn: Connection, old_id: str, new_id: str) -> None:
+    """Give a key a new id, in the requests made with it too."""
+    await conn.execute(tables.shared_keys.update().where(tables.shared_keys.c.id == old_id).values(id=new_id))
+    requests = tables.generation_requests
+    await conn.execute(requests.update().where(requests.c.shared_key_id == old_id).values(shared_key_id=new_id))

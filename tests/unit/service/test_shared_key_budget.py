@@ -27,7 +27,7 @@ async def test_spending_through_a_shared_key_counts_against_it_and_stops_at_its_
     owner = await make_user(service, "owner", kudos=1000)
     worker_owner = await make_user(service, "wo")
     key = await service.sharedkeys.create(owner, name="party", kudos=5)
-    through_key = await service.sharedkeys.authenticate(key.id)
+    through_key = await service.sharedkeys.authenticate(str(key.key))
     assert through_key.shared_key_id == key.id
 
     first = await ask_image(service, through_key)
@@ -47,7 +47,7 @@ async def test_spending_through_a_shared_key_counts_against_it_and_stops_at_its_
 async def test_waiting_requests_hold_the_key_budget(service: HordeService) -> None:
     owner = await make_user(service, "owner", kudos=1000)
     key = await service.sharedkeys.create(owner, name="party", kudos=5)
-    through_key = await service.sharedkeys.authenticate(key.id)
+    through_key = await service.sharedkeys.authenticate(str(key.key))
     await ask_image(service, through_key)  # waits; may still cost up to its estimate
     with pytest.raises(errors.SharedKeyEmptyError):
         await ask_image(service, through_key)
@@ -57,7 +57,7 @@ async def test_an_unlimited_key_only_counts(service: HordeService) -> None:
     owner = await make_user(service, "owner", kudos=1000)
     worker_owner = await make_user(service, "wo")
     key = await service.sharedkeys.create(owner, name="open", kudos=-1)
-    through_key = await service.sharedkeys.authenticate(key.id)
+    through_key = await service.sharedkeys.authenticate(str(key.key))
     for _ in range(2):
         await ask_image(service, through_key)
         await finish_one(service, worker_owner)
@@ -69,10 +69,10 @@ async def test_a_spent_key_no_longer_authenticates(service: HordeService) -> Non
     owner = await make_user(service, "owner", kudos=1000)
     worker_owner = await make_user(service, "wo")
     key = await service.sharedkeys.create(owner, name="tiny", kudos=4)
-    through_key = await service.sharedkeys.authenticate(key.id)
+    through_key = await service.sharedkeys.authenticate(str(key.key))
     await ask_image(service, through_key)
     await finish_one(service, worker_owner)
     used = (await service.sharedkeys.get(key.id)).utilized
     await service.sharedkeys.modify(owner, key.id, kudos=int(used))  # the owner lowers the budget below the use
     with pytest.raises(errors.SharedKeyEmptyError):
-        await service.sharedkeys.authenticate(key.id)
+        await service.sharedkeys.authenticate(str(key.key))

@@ -94,10 +94,13 @@ async def transfer(request: Request) -> Response:
 # --- shared keys ----------------------------------------------------------------------------------------------
 
 
-async def sharedkey_view(request: Request, key: dto.SharedKeyInfo) -> schemas.SharedKeyDetails:
+async def sharedkey_view(
+    request: Request, key: dto.SharedKeyInfo, named_as: str | None = None
+) -> schemas.SharedKeyDetails:
+    """``id``: the key itself when it is made (the only time it is shown), else what the caller named it by."""
     owner = await appstate.service(request).users.get(await caller.actor(request), key.user_id)
     return schemas.SharedKeyDetails(
-        id=key.id,
+        id=key.key or named_as or key.id,
         username=owner.display_name,
         name=key.name,
         kudos=round(key.kudos_limit),
@@ -117,16 +120,18 @@ async def create_sharedkey(request: Request) -> Response:
 
 
 async def sharedkey(request: Request) -> Response:
-    key = await appstate.service(request).sharedkeys.get(parsing.path_str(request, "key_id"))
-    return responses.ok(await sharedkey_view(request, key))
+    key_id = parsing.path_str(request, "key_id")
+    key = await appstate.service(request).sharedkeys.get(key_id)
+    return responses.ok(await sharedkey_view(request, key, key_id))
 
 
 async def modify_sharedkey(request: Request) -> Response:
     data = await parsing.body(request, schemas.SharedKeyInput)
     who = await caller.actor(request)
     svc = appstate.service(request)
-    key = await svc.sharedkeys.modify(who, parsing.path_str(request, "key_id"), **data.model_dump(exclude_none=True))
-    return responses.ok(await sharedkey_view(request, key))
+    key_id = parsing.path_str(request, "key_id")
+    key = await svc.sharedkeys.modify(who, key_id, **data.model_dump(exclude_none=True))
+    return responses.ok(await sharedkey_view(request, key, key_id))
 
 
 async def delete_sharedkey(request: Request) -> Response:
