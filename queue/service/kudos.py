@@ -58,8 +58,8 @@ class KudosService:
         milli = kudos_rules.to_milli(amount)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
-            sender = await user_store.by_id(conn, actor.user_id)
-            receiver = await user_store.by_id(conn, target.id)
+            locked = await user_store.lock_all(conn, [actor.user_id, target.id])  # the balance check holds
+            sender, receiver = locked.get(actor.user_id), locked.get(target.id)
             if sender is None or receiver is None:
                 raise errors.UserNotFoundError
             if sender.flagged or sender.suspended or receiver.flagged or receiver.suspended:

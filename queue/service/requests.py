@@ -139,8 +139,14 @@ class RequestService:
 
     @staticmethod
     async def _requester(conn: Connection, actor: dto.Actor, checked: Checked) -> UserRow:
-        """The requester's row, if they may queue this many more jobs now."""
-        user = await user_store.by_id(conn, actor.user_id)
+        """The requester's row, if they may queue this many more jobs now; locked, so the checks of jobs in flight
+        and of spare kudos hold until this request is written."""
+        if actor.is_anonymous:
+            if actor.ip:
+                await user_store.lock_anonymous_ip(conn, actor.ip)
+            user = await user_store.by_id(conn, actor.user_id)
+        else:
+            user = await user_store.lock(conn, actor.user_id)
         if user is None:
             raise errors.UserNotFoundError
         if user.suspended:

@@ -183,6 +183,7 @@ class SubmitService:
         database), the jobs, the workers' counters, the requests' charges, then the balances."""
         # only the results of submits that passed their checks, before the jobs are marked done: in the database
         # with the jobs, atomically; files (written on a thread) before the COMMIT
+        await request_store.lock_all(conn, [f.req.id for f in finished])
         await self.ctx.results.save_all_in(
             conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
         )

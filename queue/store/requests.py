@@ -50,6 +50,20 @@ async def by_ids(conn: Connection, request_ids: Sequence[str]) -> dict[str, rows
     return {req.id: req for req in map(rows.REQUEST_WORK, found)}
 
 
+_LOCK = driver.Sql("SELECT id FROM generation_requests WHERE id = $1 FOR UPDATE", sqlite="SELECT 1")
+
+
+async def lock_all(conn: Connection, request_ids: Sequence[str]) -> None:
+    """Lock requests (in id order) before their jobs change: whoever finishes a request's last jobs at the same
+    moment as another worker then reads that worker's finished job (PostgreSQL's statements read what was committed
+    when they began, so without the lock each sees the other's job still processing and neither settles it)."""
+    raw = await driver.raw(conn)
+    if raw.is_sqlite:
+        return
+    for request_id in sorted(set(request_ids)):
+        await raw.fetchrow(_LOCK, request_id)
+
+
 async def charge_and_settle_all(
     conn: Connection, charges: Sequence[tuple[str, int]], now: dt.datetime, expires_at: dt.datetime
 ) -> None:

@@ -53,6 +53,34 @@ async def by_id(conn: Connection, user_id: int) -> rows.UserRow | None:
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_ID, user_id))
 
 
+_LOCK_BY_ID = driver.Sql(
+    f"SELECT {ROW.columns} FROM users WHERE id = $1 FOR UPDATE", sqlite=f"SELECT {ROW.columns} FROM users WHERE id = $1"
+)
+
+
+async def lock(conn: Connection, user_id: int) -> rows.UserRow | None:
+    """The user's row, locked until the transaction ends, for a check of the balance or of the jobs in flight that
+    is followed by a write: two such transactions then run one after the other (PostgreSQL; SQLite's one writer
+    does so already). Lock several users in id order (``lock_all``) so two transactions cannot deadlock."""
+    return ROW.one(await (await driver.raw(conn)).fetchrow(_LOCK_BY_ID, user_id))
+
+
+async def lock_all(conn: Connection, user_ids: list[int]) -> dict[int, rows.UserRow]:
+    locked = {}
+    for user_id in sorted(set(user_ids)):
+        row = await lock(conn, user_id)
+        if row is not None:
+            locked[user_id] = row
+    return locked
+
+
+async def lock_anonymous_ip(conn: Connection, ip: str) -> None:
+    """Anonymous requests share one user row; their concurrency is per address, so they wait for each other per
+    address only, not on that row (PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"anonymous-ip:{ip}"})
+
+
 async def by_key_hash(conn: Connection, key_hash: str) -> rows.UserRow | None:
     """The user holding an API key (every authenticated API call asks: a hot path)."""
     return ROW.one(await (await driver.raw(conn)).fetchrow(_BY_KEY_HASH, key_hash))
