@@ -72,7 +72,7 @@ def parse(setting: str) -> dict[str, Rule] | None:
     for item in value.split(","):
         name, _, spec = item.strip().partition("=")
         count, _, seconds = spec.partition("/")
-        if name not in rules or not count.isdigit():
+        if name not in rules or not (count.isascii() and count.isdigit()):
             raise ValueError(f"bad rate limit {item!r}: use NAME=COUNT/SECONDS with NAME in {sorted(rules)}")
         limit = Limit(int(count), float(seconds or 1))
         old = rules[name]

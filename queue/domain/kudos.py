@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from horde.queue import errors
 from horde.queue.domain import params as params_mod
 from horde.queue.domain.roles import AccountKind
 
@@ -22,6 +23,7 @@ SLOW_WORKERS_OFF_BURN = 1.2
 WORKER_BLACKLIST_BURN = 1.1
 LORA_COST = 3.0
 TI_COST = 1.0
+MAX_TRANSFER = 1_000_000_000  #: kudos in one transfer (the API's bound too)
 
 FLOORS = {AccountKind.REGISTERED: 25.0, AccountKind.PSEUDONYMOUS: 14.0, AccountKind.ANONYMOUS: -50.0}
 
@@ -43,6 +45,19 @@ class EntryKind(enum.StrEnum):
 
 def to_milli(kudos: float) -> int:
     return round(kudos * 1000)
+
+
+def transfer_milli(amount: object) -> int:
+    """A transfer's amount in thousandths: a finite number from 0.001 to ``MAX_TRANSFER`` kudos, else an error
+    that says so (never a transfer of 0.0 kudos, never an overflow)."""
+    if not isinstance(amount, int | float) or isinstance(amount, bool) or not math.isfinite(amount) or amount <= 0:
+        raise errors.NegativeKudosTransferError
+    if amount > MAX_TRANSFER:
+        raise errors.KudosValidationError(f"You can send at most {MAX_TRANSFER:,} kudos at once.")
+    milli = to_milli(amount)
+    if milli < 1:
+        raise errors.KudosValidationError("The smallest transfer is 0.001 kudos.")
+    return milli
 
 
 def from_milli(milli: int) -> float:

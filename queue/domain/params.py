@@ -42,6 +42,7 @@ MAX_SIDE = 3072
 MAX_STEPS = 500
 MAX_N = 20
 MAX_LORAS = 5
+MAX_SEED_CHARS = 256  #: a seed is a number or text hashed to one; AI Horde's schema allows 256 characters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,6 +219,10 @@ def parse_image_params(raw: Mapping[str, Any] | None) -> ImageParams:
     if round(cfg, 2) != cfg:
         raise errors.ValidationError("cfg_scale has at most 2 decimals.", {"cfg_scale": "at most 2 decimals"})
     seed = raw.get("seed")
+    if seed is not None and len(str(seed)) > MAX_SEED_CHARS:
+        raise errors.ValidationError(
+            f"seed has at most {MAX_SEED_CHARS} characters.", {"seed": f"at most {MAX_SEED_CHARS} characters"}
+        )
     return ImageParams(
         width=_size(raw, "width"),
         height=_size(raw, "height"),
@@ -269,7 +274,9 @@ def seed_for_job(params: ImageParams, index: int, random_seed: int) -> int:
     if params.seed is None:
         return random_seed
     seed = params.seed
-    base = int(seed) if seed.isdigit() else int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4])
+    base = (
+        int(seed) if seed.isascii() and seed.isdigit() else int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4])
+    )
     base %= 2**32
     if params.seed_variation:
         return (base + params.seed_variation * index) % 2**32

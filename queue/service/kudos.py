@@ -48,14 +48,12 @@ class KudosService:
         """Send kudos to another user (by ``alias#id`` or name)."""
         if actor.is_anonymous:
             raise errors.KudosTransferFromAnonError
-        if not isinstance(amount, int | float) or amount != amount or amount <= 0:
-            raise errors.NegativeKudosTransferError
+        milli = kudos_rules.transfer_milli(amount)
         target = await self.users.find(actor, to)
         if target.id == actor.user_id:
             raise errors.KudosTransferToSelfError
         if target.kind is AccountKind.ANONYMOUS:
             raise errors.KudosTransferToAnonError
-        milli = kudos_rules.to_milli(amount)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             locked = await user_store.lock_all(conn, [actor.user_id, target.id])  # the balance check holds

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import secrets
 import uuid
+import warnings
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -67,12 +68,18 @@ def check_image_bytes(data: bytes, field: str) -> None:
     """An uploaded source image or mask: at most 10 MB and 3072×3072, and an image."""
     if len(data) > MAX_SOURCE_BYTES:
         raise errors.ValidationError(f"{field} is larger than 10 MB.", {field: "too large"})
+    too_large = errors.ValidationError(f"{field} is larger than 3072×3072.", {field: "too large"})
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width > params_mod.MAX_SIDE or img.height > params_mod.MAX_SIDE:
-                raise errors.ValidationError(f"{field} is larger than 3072×3072.", {field: "too large"})
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            # a header declaring more pixels than Pillow's bomb limit: refused before any pixel is decoded
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width > params_mod.MAX_SIDE or img.height > params_mod.MAX_SIDE:
+                    raise too_large
+                img.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise errors.ValidationError(f"{field} is not an image.", {field: "not an image"}) from exc
 
 

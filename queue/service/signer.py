@@ -16,6 +16,8 @@ import time
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+MAX_EXPIRES_DIGITS = 12  #: a Unix time in seconds, good for the next 30,000 years; longer is not ours
+
 
 class Signer:
     def __init__(self, secret: bytes) -> None:
@@ -39,7 +41,12 @@ class Signer:
         self, purpose: str, object_id: str, expires: str | None, signature: str | None, *, now: float | None = None
     ) -> bool:
         """Whether the signature is ours for this purpose and object, and has not expired."""
-        if not expires or not signature or not expires.isdigit():
+        if (
+            not expires
+            or not signature
+            or not (expires.isascii() and expires.isdigit())
+            or len(expires) > MAX_EXPIRES_DIGITS
+        ):
             return False
         if int(expires) < (time.time() if now is None else now):
             return False

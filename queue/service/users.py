@@ -21,6 +21,7 @@ from horde.queue.store.rows import UserRow
 
 logger = logging.getLogger(__name__)
 
+MAX_ID = 2**31 - 1
 SYSTEM = dto.Actor(user_id=-1, username="system", role=Role.ADMIN, kind=AccountKind.REGISTERED)
 
 
@@ -203,6 +204,8 @@ class UserService:
     # --- reading --------------------------------------------------------------------------------------------
 
     async def get(self, actor: dto.Actor, user_id: int) -> dto.UserInfo:
+        if not 0 <= user_id <= MAX_ID:  # ids are 32-bit: a larger number names no row (and overflows SQLite)
+            raise errors.UserNotFoundError
         async with self.ctx.db.read() as conn:
             row = await user_store.by_id(conn, user_id)
             if row is None:
@@ -216,7 +219,9 @@ class UserService:
     async def find(self, actor: dto.Actor, name: str) -> dto.UserInfo:
         """Find by ``alias#id`` (AI Horde's convention: only the number after the last ``#`` counts) or by name."""
         _, _, number = name.rpartition("#")
-        if number.isdigit():
+        if number.isascii() and number.isdigit():  # int() refuses some digits isdigit() takes, like '²'
+            if len(number) > len(str(MAX_ID)):  # no such user; and int() refuses 4,300 digits
+                raise errors.UserNotFoundError
             return await self.get(actor, int(number))
         async with self.ctx.db.read() as conn:
             row = await user_store.by_username(conn, name)

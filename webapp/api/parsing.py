@@ -4,6 +4,7 @@ error codes (``NulByteInPayload``, ``InvalidSize``, …)."""
 from __future__ import annotations
 
 import json
+import math
 from typing import TypeVar
 
 import pydantic
@@ -14,24 +15,48 @@ from horde.webapp.api.schemas.base import Input
 
 M = TypeVar("M", bound=Input)
 MAX_ID = 2**31 - 1
+MAX_DEPTH = 32  #: nesting levels of a JSON body (AI Horde's payloads use five); deeper is refused, never recursed
 
 
 def check_strings(value: object, path: str = "payload") -> None:
-    """No NUL byte (``NulByteInPayload``) and no lone surrogate anywhere in a nested payload."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise errors.NulByteError(f"{path} contains a NUL byte.", {path: "contains a NUL byte"})
-        try:
-            value.encode()
-        except UnicodeEncodeError as exc:
-            raise errors.ValidationError(f"{path} is not valid text.", {path: "invalid unicode"}) from exc
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_strings(key, path)
-            check_strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_strings(item, f"{path}[{index}]")
+    """No NUL byte (``NulByteInPayload``) and no lone surrogate anywhere in a nested payload, nested at most
+    ``MAX_DEPTH`` deep. Walked with a stack, not recursion, so no payload can exhaust Python's stack."""
+    stack: list[tuple[object, str, int]] = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, where)
+            continue
+        if depth >= MAX_DEPTH and isinstance(item, dict | list):
+            raise errors.ValidationError(f"{path} is nested too deeply.", {path: f"at most {MAX_DEPTH} levels"})
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(str(key), where)
+                stack.append((child, f"{where}.{key}", depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item))
+
+
+def _check_text(value: str, path: str) -> None:
+    if "\x00" in value:
+        raise errors.NulByteError(f"{path} contains a NUL byte.", {path: "contains a NUL byte"})
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise errors.ValidationError(f"{path} is not valid text.", {path: "invalid unicode"}) from exc
+
+
+def _not_a_number(name: str) -> object:
+    """``json.loads`` takes ``NaN`` and ``Infinity``; JSON does not, and no field of ours wants them."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; ``1e999`` would be infinity: refused like ``Infinity``."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
 
 
 # pydantic field -> the AI Horde code for a bad value of it
@@ -59,9 +84,11 @@ def validation_error(exc: pydantic.ValidationError) -> errors.ValidationError:
 async def body(request: Request, model: type[M]) -> M:
     raw = await request.body()  # at most the route's limit: ``horde.webapp.bodylimit`` refuses more unread
     try:
-        data = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError) as exc:  # ValueError: also ints of more than 4,300 digits
         raise errors.ValidationError("The payload is not JSON.", {"body": "invalid JSON"}) from exc
+    except RecursionError as exc:  # the C decoder gives up on very deep nesting before it exhausts the stack
+        raise errors.ValidationError("The payload is nested too deeply.", {"body": "nested too deeply"}) from exc
     if not isinstance(data, dict):
         raise errors.ValidationError("The payload must be a JSON object.", {"body": "must be an object"})
     check_strings(data)

@@ -87,7 +87,7 @@ async def shared_key_create(request: Request) -> Response:
     if actor.is_anonymous:
         return login_redirect(request)
     form = await request.form()
-    kudos = forms.number(form, "kudos", 5000)
+    kudos = forms.whole_number(form, "kudos", 5000, "The kudos budget is a whole number of kudos, or -1 for no limit.")
     created = await appstate.service(request).sharedkeys.create(
         actor, name=forms.text(form, "name").strip() or "shared key", kudos=kudos
     )

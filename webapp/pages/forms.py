@@ -61,6 +61,11 @@ def text(form: Mapping[str, Any], name: str, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
+def is_small_int(value: str) -> bool:
+    """``value`` is a whole number of at most 9 ASCII digits (``int()`` refuses ``'²'``, which ``isdigit`` takes)."""
+    return value.isascii() and value.isdigit() and len(value) <= 9
+
+
 def checkbox(form: Mapping[str, Any], name: str) -> bool:
     return text(form, name) in ("on", "true", "1", "yes")
 
@@ -77,6 +82,17 @@ def number(form: Mapping[str, Any], name: str, default: float | int) -> Any:
             return float(raw)
         except ValueError:
             return raw
+
+
+def whole_number(form: Mapping[str, Any], name: str, default: int, message: str) -> int:
+    """A whole number (``-`` allowed, at most 12 digits) or the default when empty; else a ``ValidationError``."""
+    raw = text(form, name).strip()
+    if not raw:
+        return default
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 12):
+        raise errors.ValidationError(message, {name: "not a whole number"})
+    return int(raw)
 
 
 async def upload(form: FormData, name: str) -> bytes | None:

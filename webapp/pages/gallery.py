@@ -7,8 +7,10 @@ from starlette.responses import RedirectResponse, Response
 
 from horde.queue import dto
 from horde.webapp import appstate, security, templating
+from horde.webapp.pages import forms
 
 PAGE_SIZE = 24
+MAX_PAGE = 10_000
 
 
 def login_redirect(request: Request) -> Response:
@@ -29,10 +31,9 @@ async def gallery_index(request: Request) -> Response:
     actor = await security.viewer(request)
     if actor.is_anonymous:
         return login_redirect(request)
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
+    raw_page = request.query_params.get("page", "1")
+    page = int(raw_page) if forms.is_small_int(raw_page) else 1
+    page = min(max(1, page), MAX_PAGE)  # an offset past SQLite's 64 bits is an error, not an empty page
     only_favourites = request.query_params.get("show") == "favourites"
     history = await appstate.service(request).requests.history(
         actor, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE

@@ -67,9 +67,9 @@ def _ratings(form: Mapping[str, Any], status: dto.RequestStatus) -> tuple[Rating
     result = []
     for gen in status.generations:
         score = forms.text(form, f"rating-{gen.id}")
-        if score.isdigit():
+        if forms.is_small_int(score):
             artifacts = forms.text(form, f"artifacts-{gen.id}")
-            result.append(Rating(gen.id, int(score), int(artifacts) if artifacts.isdigit() else None))
+            result.append(Rating(gen.id, int(score), int(artifacts) if forms.is_small_int(artifacts) else None))
     return tuple(result)
 
 

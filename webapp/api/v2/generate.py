@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 import io
+import warnings
 
 from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
@@ -40,11 +41,13 @@ def to_webp(data: bytes) -> bytes:
     if is_webp(data):
         return data
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            out = io.BytesIO()
-            img.save(out, format="WEBP", quality=95)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError):
+        with warnings.catch_warnings():  # a header declaring a huge image is not decoded: it goes out as it came
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                out = io.BytesIO()
+                img.save(out, format="WEBP", quality=95)
+                return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return data
 
 
@@ -57,7 +60,7 @@ def priority_ids(usernames: list[str]) -> tuple[int, ...]:
     ids = []
     for name in usernames:
         _, _, number = name.rpartition("#")
-        if not number.isdigit() or len(number) > 9:
+        if not (number.isascii() and number.isdigit()) or len(number) > 9:
             error = errors.ValidationError(f"{name!r} is not alias#id.", {"priority_usernames": "use alias#id"})
             error.rc = "InvalidPriorityUsername"
             raise error
