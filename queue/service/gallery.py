@@ -41,6 +41,28 @@ def can_view(actor: dto.Actor | None, req: RequestRow, job: JobRow | None = None
     return bool(job is not None and job.public)
 
 
+def public_view(status: dto.RequestStatus, generation: dto.Generation) -> dto.RequestStatus:
+    """What a stranger may know of a public image's request: its prompt and settings, and this one image. Not the
+    request's id (it unlocks every image of the request through ``generate/status`` and cancels it without a key),
+    not the other images, not who asked or what it cost."""
+    return dataclasses.replace(
+        status,
+        id="",
+        generations=(generation,),
+        n=1,
+        finished=1,
+        processing=0,
+        restarted=0,
+        waiting=0,
+        queue_position=0,
+        wait_time=0,
+        kudos=0.0,
+        warnings=(),
+        blocked_reason=None,
+        user_id=0,
+    )
+
+
 class Gallery:
     def __init__(self, ctx: Context, requests: RequestService) -> None:
         self.ctx = ctx
@@ -61,6 +83,8 @@ class Gallery:
             raise errors.NotFoundError("No such image.")
         status = await self.requests.status(actor, req.id)
         generation = next(g for g in status.generations if g.id == generation_id)
+        if not can_view(actor, req):  # seen only because it is public: nothing of the request that is not
+            status = public_view(status, generation)
         return GalleryItem(request=status, generation=generation, is_owner=is_owner(actor, req))
 
     async def check_request_viewer(self, actor: dto.Actor, request_id: str) -> None:
