@@ -152,6 +152,7 @@ class PoppedJob:
     source_mask_key: str | None
     source_processing: str | None
     skipped: dict[str, int]
+    handouts: tuple[int, ...] = ()  #: per job, which hand-out this is: an upload is taken for the latest one only
 
     @property
     def found(self) -> bool:

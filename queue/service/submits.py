@@ -15,7 +15,7 @@ from typing import Any
 
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
-from horde.queue.domain.jobs import GenerationKind, JobState, RequestState, ResultState
+from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.service import sharedkeys
 from horde.queue.service.coalescer import Coalescer, in_flight
@@ -89,14 +89,18 @@ class SubmitService:
     def result_key(job_id: str) -> str:
         return f"{job_id}.webp"
 
-    async def upload_result(self, job_id: str, data: bytes) -> None:
-        """Store an image a worker PUT to its signed upload URL (the signature was checked by the adapter)."""
+    async def upload_result(self, job_id: str, data: bytes, *, handout: int) -> None:
+        """Store an image a worker PUT to its signed upload URL (the signature, over the job and the hand-out, was
+        checked by the adapter). Only the worker holding the job now may upload: a worker the job was taken from
+        (it timed out and went to another) is refused, so it cannot replace the new worker's result."""
         async with self.ctx.db.read() as conn:
             job = await job_store.by_id(conn, job_id)
         if job is None:
             raise errors.InvalidJobIdError
-        if job.state not in (JobState.PROCESSING.value, JobState.QUEUED.value):
+        if JobState(job.state) in FINAL_STATES:
             raise errors.DuplicateGenError("This job is finished; the upload is not needed.")
+        if job.state != JobState.PROCESSING.value or job.attempts != handout:
+            raise errors.AbortedGenError("This job was handed to another worker; this upload is not taken.")
         if len(data) > 50 * 1024 * 1024:
             raise errors.ValidationError("The upload is larger than 50 MB.")
         await self.ctx.results.save(self.result_key(job_id), data)

@@ -53,14 +53,15 @@ _FINISH = driver.Sql(
 
 #: SQLite (one writer): the queued jobs of the requests, all of them
 QUEUED_OF = driver.KeysSql(
-    f"SELECT id, request_id, position, seed FROM jobs WHERE request_id {{keys}} AND state = '{JobState.QUEUED.value}'"
+    "SELECT id, request_id, position, seed, attempts FROM jobs"
+    f" WHERE request_id {{keys}} AND state = '{JobState.QUEUED.value}'"
     " ORDER BY request_id, position"
 )
 #: PostgreSQL: for each request only as many queued jobs as its claims want, locked until the COMMIT; rows a
 #: concurrent claim holds are skipped (so a concurrent batch still gets the request's other jobs)
 LOCK_QUEUED = driver.Sql(
-    "SELECT j.id, j.request_id, j.position, j.seed FROM unnest($1::text[], $2::int[]) AS r(id, wanted)"
-    " CROSS JOIN LATERAL (SELECT id, request_id, position, seed FROM jobs"
+    "SELECT j.id, j.request_id, j.position, j.seed, j.attempts FROM unnest($1::text[], $2::int[]) AS r(id, wanted)"
+    " CROSS JOIN LATERAL (SELECT id, request_id, position, seed, attempts FROM jobs"
     f" WHERE request_id = r.id AND state = '{JobState.QUEUED.value}' ORDER BY position LIMIT r.wanted"
     " FOR UPDATE SKIP LOCKED) AS j"
 )
@@ -87,6 +88,7 @@ class ClaimedJob(NamedTuple):
     id: str
     position: int
     seed: int
+    handout: int  #: which hand-out of the job this is (its ``attempts`` now): what its upload URL is bound to
 
 
 class _Queued(NamedTuple):
@@ -94,6 +96,7 @@ class _Queued(NamedTuple):
     request_id: str
     position: int
     seed: int
+    attempts: int
 
 
 async def claim_all(conn: Connection, claims: Sequence[Claim], now: dt.datetime) -> list[list[ClaimedJob]]:
@@ -101,7 +104,7 @@ async def claim_all(conn: Connection, claims: Sequence[Claim], now: dt.datetime)
     jobs of their requests are read (on PostgreSQL only as many as wanted, locked, skipping rows a concurrent claim
     holds: each job goes to exactly one worker) and handed out in position order, claims served in the order
     given; the requests' queue entries count them out (and go when none is left). Returns, per claim, its
-    (id, position, seed) rows in position order: fewer than asked, or none, when the jobs ran out.
+    (id, position, seed, hand-out) rows in position order: fewer than asked, or none, when the jobs ran out.
 
     The request itself is not written: a request with a job out is kept from expiring by the sweep
     (``requests.expired``), and each result moves its expiry (``requests.charge_and_settle_all``)."""
@@ -124,7 +127,7 @@ async def claim_all(conn: Connection, claims: Sequence[Claim], now: dt.datetime)
     for c in claims:
         jobs = available.get(c.request_id, [])
         mine, available[c.request_id] = jobs[: c.count], jobs[c.count :]
-        handed.append([ClaimedJob(job.id, job.position, job.seed) for job in mine])
+        handed.append([ClaimedJob(job.id, job.position, job.seed, job.attempts + 1) for job in mine])
         if mine:
             deadline = raw.time(c.deadline)
             updates += [(job.id, c.worker_id, c.model, at, deadline) for job in mine]

@@ -207,3 +207,27 @@ async def test_client_agent_spellings_are_read(client: httpx.AsyncClient, api_se
     assert r.status_code == 202
     r = await client.post("/api/v2/generate/async", json=IMAGE, headers={"Client-Agent": "web:2:y"})
     assert r.status_code == 202
+
+
+async def test_a_worker_the_job_was_taken_from_cannot_upload_over_the_next_one(
+    client: httpx.AsyncClient, keys: Keys, api_service: HordeService, frozen_clock: Any
+) -> None:
+    """Upload URLs are bound to the hand-out, not only the job (issue 14, defect 10)."""
+    asker, slow, honest = await keys.user("asker", kudos=100), await keys.user("slow"), await keys.user("honest")
+    rid, first = await queue_and_pop(client, asker, slow)
+    frozen_clock.advance(first["ttl"] + 1)
+    assert (await api_service.sweeps.run_once()).requeued == 1  # timed out: the job goes to another worker
+    second = (await client.post("/api/v2/generate/pop", json={**POP, "name": "w2"}, headers=h(honest))).json()
+    assert second["id"] == first["id"] and second["r2_upload"] != first["r2_upload"]
+
+    honest_image = webp()
+    assert (await client.put(second["r2_upload"], content=honest_image)).status_code == 200
+    late = await client.put(first["r2_upload"], content=b"not the honest worker's image")
+    assert (late.status_code, late.json()["rc"]) == (400, "AbortedGen")
+    r = await client.post("/api/v2/generate/submit", json={"id": second["id"], "generation": "R2"}, headers=h(honest))
+    assert r.status_code == 200 and r.json()["reward"] > 0
+
+    status = (await client.get(f"/api/v2/generate/status/{rid}")).json()
+    assert (await client.get(status["generations"][0]["img"])).content == honest_image
+    after = await client.put(first["r2_upload"], content=b"x")
+    assert after.json()["rc"] == "DuplicateGen"  # finished: nothing more is taken

@@ -19,3 +19,14 @@ def signed_url(
 ) -> str:
     expires, sig = signer.sign(purpose, object_id, ttl=ttl, now=now)
     return f"{base_url.rstrip('/')}/api/v2/r2/{purpose}/{object_id}?expires={expires}&signature={sig}"
+
+
+def handout_id(job_id: str, handout: int) -> str:
+    """What an upload URL is signed for: one hand-out of a job, so a worker the job was taken from cannot upload."""
+    return f"{job_id}.{handout}"
+
+
+def parse_handout_id(value: str) -> tuple[str, int]:
+    """``(job id, hand-out)`` of a signed ``handout_id``; an id without a hand-out (not signed by us) is 0."""
+    job_id, _, handout = value.rpartition(".")
+    return (job_id, int(handout)) if job_id and handout.isdigit() and len(handout) < 6 else (value, 0)

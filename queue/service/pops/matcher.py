@@ -100,6 +100,7 @@ def popped(req: Request, claimed: list[job_store.ClaimedJob], model: str, ttl: i
         prompt=req.prompt,
         params=dict(req.params),
         seeds=tuple(int(job.seed) for job in claimed),
+        handouts=tuple(job.handout for job in claimed),
         ttl=ttl,
         nsfw_censor=not req.nsfw and req.censor_nsfw,
         source_image_key=req.source_image_key,

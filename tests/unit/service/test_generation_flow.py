@@ -27,7 +27,7 @@ async def test_image_round_trip_moves_kudos_both_ways(service: HordeService) -> 
 
     job = await pop(service, owner)
     assert job.found and job.model == "tiny" and job.request_id == created.id
-    await service.workers.upload_result(job.ids[0], webp())
+    await service.workers.upload_result(job.ids[0], webp(), handout=job.handouts[0])
     result = await service.workers.submit(owner, SubmitAsk(job.ids[0], seed=job.seeds[0]))
     assert result.reward > 0
 

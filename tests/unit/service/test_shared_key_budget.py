@@ -19,7 +19,7 @@ def webp() -> bytes:
 async def finish_one(service: HordeService, worker_owner: object) -> None:
     job = await pop(service, worker_owner)  # type: ignore[arg-type]
     assert job.found
-    await service.workers.upload_result(job.ids[0], webp())
+    await service.workers.upload_result(job.ids[0], webp(), handout=job.handouts[0])
     await service.workers.submit(worker_owner, SubmitAsk(job.ids[0], seed=job.seeds[0]))  # type: ignore[arg-type]
 
 

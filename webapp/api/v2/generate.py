@@ -247,7 +247,10 @@ async def pop_view(request: Request, popped: dto.PoppedJob) -> dict[str, object]
         use_nsfw_censor=popped.nsfw_censor,
     )
     signer, base = appstate.service(request).signer, base_url(request)
-    uploads = [signing.signed_url(base, signer, signing.UPLOAD, i, ttl=signing.UPLOAD_TTL) for i in popped.ids]
+    uploads = [
+        signing.signed_url(base, signer, signing.UPLOAD, signing.handout_id(job_id, handout), ttl=signing.UPLOAD_TTL)
+        for job_id, handout in zip(popped.ids, popped.handouts, strict=True)
+    ]
     view: dict[str, object] = {
         "payload": payload.model_dump(mode="json", exclude_none=True),
         "id": popped.ids[0],
@@ -308,10 +311,11 @@ def _verify(request: Request, purpose: str, job_id: str) -> None:
 
 async def upload(request: Request) -> Response:
     """A worker's PUT of a result to its ``r2_upload`` URL: any bytes, any (or no) content type; answers 200."""
-    job_id = parsing.path_str(request, "id")
-    _verify(request, signing.UPLOAD, job_id)
+    handout_id = parsing.path_str(request, "id")
+    _verify(request, signing.UPLOAD, handout_id)
+    job_id, handout = signing.parse_handout_id(handout_id)  # signed by us: well formed
     data = await request.body()
-    await appstate.service(request).workers.upload_result(job_id, data)
+    await appstate.service(request).workers.upload_result(job_id, data, handout=handout)
     return Response(status_code=200)
 
 
