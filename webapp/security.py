@@ -79,24 +79,34 @@ def _is_secure(request: Request) -> bool:
 # --- session ---------------------------------------------------------------------------------------------------
 
 
-def session_user_id(request: Request) -> int | None:
-    """The user id in the signed session cookie, or None (absent, tampered or expired)."""
+def session(request: Request) -> tuple[int, int] | None:
+    """The user id and session generation in the signed session cookie, or None (absent, tampered or expired).
+    Whether the generation is still the user's is the service's to say (``sessions.actor``)."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
     data = appstate.service(request).signer.loads(raw, salt=SESSION_SALT, max_age=SESSION_MAX_AGE)
-    uid = data.get("uid") if isinstance(data, dict) else None
-    return uid if isinstance(uid, int) else None
+    if not isinstance(data, dict):
+        return None
+    uid, generation = data.get("uid"), data.get("gen", 0)
+    if not isinstance(uid, int) or not isinstance(generation, int):
+        return None
+    return uid, generation
 
 
-def log_in(request: Request, response: Response, user_id: int) -> None:
-    token = appstate.service(request).signer.dumps({"uid": user_id}, salt=SESSION_SALT)
+async def log_in(request: Request, response: Response, user_id: int, generation: int | None = None) -> None:
+    """Set the session cookie for ``user_id``, in the user's current session generation unless one is given."""
+    if generation is None:
+        generation = await appstate.service(request).sessions.generation(user_id)
+    token = appstate.service(request).signer.dumps({"uid": user_id, "gen": generation}, salt=SESSION_SALT)
     response.headers.append(
         "set-cookie", _cookie_header(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, secure=_is_secure(request))
     )
 
 
-def log_out(request: Request, response: Response) -> None:
+async def log_out(request: Request, response: Response) -> None:
+    """End every session of the viewer (this cookie and any copy of it, in any browser), and drop the cookie."""
+    await appstate.service(request).sessions.end_all(await viewer(request))
     response.headers.append("set-cookie", _cookie_header(SESSION_COOKIE, "", max_age=0, secure=_is_secure(request)))
 
 
@@ -108,12 +118,12 @@ async def viewer(request: Request) -> dto.Actor:
     service = appstate.service(request)
     ip = appstate.client_ip(request)
     actor: dto.Actor | None = None
-    user_id = session_user_id(request)
-    if user_id is not None:
+    signed = session(request)
+    if signed is not None:
         try:
-            actor = await service.users.actor_for(user_id, ip=ip)
-        except (errors.NotFoundError, errors.ForbiddenError):
-            actor = None  # deleted or suspended since the cookie was signed: treat as logged out
+            actor = await service.sessions.actor(*signed, ip=ip)
+        except (errors.NotFoundError, errors.ForbiddenError, errors.AuthError):
+            actor = None  # ended (logout, new key), deleted or suspended since it was signed: logged out
     if actor is None:
         actor = service.users.anonymous(ip=ip, client_agent="horde-web")
     request.state.viewer = actor

@@ -7,6 +7,7 @@ imported from here (``errors.UserNotFoundError``).
 
 from __future__ import annotations
 
+from horde.queue.errors.auth import SessionEndedError
 from horde.queue.errors.bots import (
     BlockedWordError,
     GuildRateLimitedError,
@@ -136,6 +137,7 @@ __all__ = [
     "RateLimitedError",
     "RequestExpiredError",
     "RequestNotFoundError",
+    "SessionEndedError",
     "SharedKeyEmptyError",
     "SharedKeyExpiredError",
     "SharedKeyNotFoundError",

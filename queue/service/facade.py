@@ -14,6 +14,7 @@ from horde.queue.service.positions import QueuePositions
 from horde.queue.service.ratings import RatingService
 from horde.queue.service.requests import RequestService
 from horde.queue.service.results import ResultService
+from horde.queue.service.sessions import SessionService
 from horde.queue.service.sharedkeys import SharedKeyService
 from horde.queue.service.signer import Signer
 from horde.queue.service.stats import StatsService
@@ -33,6 +34,7 @@ class HordeService:
         self.signer = Signer(ctx.secret)
         self.capacity = Capacity(ctx)
         self.users = UserService(ctx)
+        self.sessions = SessionService(ctx)
         self.kudos = KudosService(ctx, self.users)
         self.moderation = Moderation(ctx)
         self.styles = StyleService(ctx)

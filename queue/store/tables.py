@@ -348,3 +348,12 @@ discord_gifts = sa.Table(
     _created(),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
+
+# --- web sessions: a session is good while its generation is the user's; logout and key rotation move it on ---
+
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+)

@@ -55,6 +55,7 @@ def routes() -> list[BaseRoute]:
         Route("/account", account.account_index, name="account"),
         Route("/account/transfer", account.account_transfer, methods=["POST"], name="account-transfer"),
         Route("/account/shared-keys", account.shared_key_create, methods=["POST"], name="shared-key-create"),
+        Route("/account/api-key", account.api_key_rotate, methods=["POST"], name="api-key-rotate"),
         Route(
             "/account/shared-keys/{key_id}/delete",
             account.shared_key_delete,

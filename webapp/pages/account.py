@@ -37,6 +37,7 @@ async def _context(request: Request, actor: dto.Actor) -> dict[str, Any]:
         "shared_keys": await service.sharedkeys.for_user(actor.user_id),
         "transfer": {"to": "", "amount": "", "error": None, "done": None},
         "new_shared_key": None,
+        "new_api_key": None,
     }
 
 
@@ -100,3 +101,23 @@ async def shared_key_delete(request: Request) -> Response:
     actor = await security.viewer(request)
     await appstate.service(request).sharedkeys.delete(actor, request.path_params["key_id"])
     return RedirectResponse(request.url_for("account").path + "#shared-keys", status_code=303)
+
+
+async def api_key_rotate(request: Request) -> Response:
+    """A new API key, shown once: the old key and every session end; this browser stays logged in."""
+    actor = await security.viewer(request)
+    if actor.is_anonymous:
+        return login_redirect(request)
+    form = await request.form()
+    if not forms.checkbox(form, "confirm"):
+        raise errors.ValidationError(
+            "Tick the box to confirm: the old key and your other sessions will stop working.", {"confirm": "required"}
+        )
+    api_key, generation = await appstate.service(request).sessions.rotate_key(actor)
+    context = await _context(request, actor)
+    context["new_api_key"] = api_key
+    response = await templating.render(
+        request, page="pages/account_index.html", context=context, headers={"Cache-Control": "no-store"}
+    )
+    await security.log_in(request, response, actor.user_id, generation)
+    return response

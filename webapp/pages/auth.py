@@ -33,7 +33,7 @@ async def register(request: Request) -> Response:
         context={"user": created.user, "api_key": created.api_key},
         headers={"Cache-Control": "no-store"},
     )
-    security.log_in(request, response, created.user.id)
+    await security.log_in(request, response, created.user.id)
     return response
 
 
@@ -65,11 +65,11 @@ async def login(request: Request) -> Response:
         context = {"next": next_url, "error": message}
         return await templating.render(request, page="pages/auth_login.html", context=context, status_code=401)
     response = RedirectResponse(next_url, status_code=303)
-    security.log_in(request, response, actor.user_id)
+    await security.log_in(request, response, actor.user_id)
     return response
 
 
 async def logout(request: Request) -> Response:
     response = RedirectResponse(request.url_for("home").path, status_code=303)
-    security.log_out(request, response)
+    await security.log_out(request, response)
     return response
