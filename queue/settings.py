@@ -35,6 +35,11 @@ class CoreSettings(BaseSettings):
     ageing_per_second: float = Field(
         5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
     )
+    model_reference_file: Path | None = Field(
+        None,
+        description="Image models the horde knows beyond its bundled list, as an AI Horde model-reference JSON file "
+        '({"Name": {"baseline": "stable_diffusion_xl"}, ...}): they set prices, and only they earn uptime.',
+    )
     stale_worker_seconds: int = Field(300, description="A worker that has not polled for this long is offline.")
     database_pool_size: int = Field(
         50,

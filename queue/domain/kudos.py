@@ -78,20 +78,6 @@ def spare_milli(balance_milli: int, kind: AccountKind, reserved_milli: int) -> i
 # --- images ---------------------------------------------------------------------------------------------------
 
 
-def baseline_multiplier(model: str) -> float:
-    """How much more a model's baseline costs than SD 1.x (reference §2.1), guessed from its name."""
-    name = model.lower()
-    if "qwen" in name:
-        return 12.0
-    if "flux" in name or "z-image" in name:
-        return 8.0
-    if "cascade" in name:
-        return 4.0
-    if "xl" in name or "pony" in name:
-        return 2.0
-    return 1.0
-
-
 def image_base_cost(p: params_mod.ImageParams, *, has_source: bool = False) -> float:
     """Cost of one image before multipliers and tax: a fixed part plus a per-step part, both growing with size."""
     megapixel_units = p.pixels / 262_144  # 1.0 at 512×512
@@ -109,9 +95,10 @@ def image_base_cost(p: params_mod.ImageParams, *, has_source: bool = False) -> f
     return round(cost, 2)
 
 
-def image_worker_reward(base_cost: float, model: str) -> float:
-    """What a worker's owner earns for one image made with ``model``."""
-    return round(base_cost * baseline_multiplier(model), 2)
+def image_worker_reward(base_cost: float, multiplier: float) -> float:
+    """What a worker's owner earns for one image: its base cost times the request's model multiplier (the horde's
+    model reference's, fixed when the request is made: ``model_reference.price_multiplier``)."""
+    return round(base_cost * multiplier, 2)
 
 
 def image_charge(
@@ -139,13 +126,12 @@ def image_charge(
 
 
 def image_estimate(
-    p: params_mod.ImageParams, models: list[str], *, has_source: bool, slow_workers: bool, worker_blacklist: bool
+    p: params_mod.ImageParams, multiplier: float, *, has_source: bool, slow_workers: bool, worker_blacklist: bool
 ) -> float:
-    """The whole request's expected cost: every image's charge plus the request tax."""
+    """The whole request's cost when every image is made: every image's charge plus the request tax."""
     base = image_base_cost(p, has_source=has_source)
-    model = models[0] if models else ""
     per_image = image_charge(
-        image_worker_reward(base, model),
+        image_worker_reward(base, multiplier),
         p.post_processing,
         has_source=has_source,
         slow_workers=slow_workers,

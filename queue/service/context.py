@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from horde.queue import clock as clock_mod
+from horde.queue.domain.model_reference import ModelReference
 from horde.queue.settings import CoreSettings
 from horde.queue.store.engine import Database
 from horde.queue.store.results import ResultStore
@@ -17,3 +18,4 @@ class Context:
     secret: bytes
     results: ResultStore
     clock: clock_mod.Clock = clock_mod.now
+    models: ModelReference = dataclasses.field(default_factory=ModelReference)  #: prices images, pays uptime

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from horde.queue import clock as clock_mod
+from horde.queue.domain.model_reference import ModelReference
 from horde.queue.service import key_scope, keys
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
@@ -73,7 +76,12 @@ class HordeService:
         )
         if results is None:
             results = FolderResultStore(settings.data_dir / "results") if db.is_sqlite else DatabaseResultStore(db)
-        return cls(Context(db=db, settings=settings, secret=secret, results=results, clock=clock))
+        models = (
+            ModelReference.with_file(json.loads(settings.model_reference_file.read_text()))
+            if settings.model_reference_file
+            else ModelReference()
+        )
+        return cls(Context(db=db, settings=settings, secret=secret, results=results, clock=clock, models=models))
 
     async def close(self) -> None:
         await self.ctx.db.dispose()

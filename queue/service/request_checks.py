@@ -62,6 +62,7 @@ class Priced:
     rank: float
     tax: float
     style_owner: int | None
+    multiplier: float  #: the request's model multiplier (``ModelReference.price_multiplier``)
 
 
 def check_image_bytes(data: bytes, field: str) -> None:
@@ -114,12 +115,12 @@ def check(kind: GenerationKind, ask: GenerationAsk) -> Checked:
     return Checked(kind, prompt, models, image, None)
 
 
-def estimate_of(checked: Checked, ask: GenerationAsk) -> float:
-    """The kudos a request is expected to cost."""
+def estimate_of(checked: Checked, ask: GenerationAsk, multiplier: float) -> float:
+    """The kudos a request costs when all of it is made; ``multiplier``: its models' (``price_multiplier``)."""
     if checked.image:
         return kudos_rules.image_estimate(
             checked.image,
-            checked.models,
+            multiplier,
             has_source=ask.source_image is not None,
             slow_workers=ask.slow_workers,
             worker_blacklist=ask.worker_blacklist and bool(ask.workers),
@@ -141,9 +142,16 @@ def request_row(
     request_id: str, actor: dto.Actor, checked: Checked, ask: GenerationAsk, prompt: str, priced: Priced,
     expiry_seconds: float, now: dt.datetime,
 ) -> dict[str, Any]:  # fmt: skip
-    """The ``generation_requests`` row that queues a request."""
+    """The ``generation_requests`` row that queues a request. Its ``base_cost_milli`` is what one image earns its
+    worker, priced now with the request's model multiplier, so the charge is the estimate."""
     image = checked.image
-    base = kudos_rules.image_base_cost(image, has_source=ask.source_image is not None) if image else 0.0
+    base = (
+        kudos_rules.image_worker_reward(
+            kudos_rules.image_base_cost(image, has_source=ask.source_image is not None), priced.multiplier
+        )
+        if image
+        else 0.0
+    )
     sources = dict(source_keys(request_id, ask))
     return {
         "id": request_id, "kind": checked.kind.value, "user_id": actor.user_id,

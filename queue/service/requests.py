@@ -49,6 +49,7 @@ class _Admitted:
     ask: GenerationAsk
     checked: Checked
     prompt: str
+    multiplier: float
     estimate: float
     needs_upfront: bool
 
@@ -95,7 +96,7 @@ class RequestService:
         """What the request would cost, without queueing it (AI Horde's ``dry_run``)."""
         ask = await self._styled(actor, kind, ask)
         checked = request_checks.check(kind, ask)
-        estimate = request_checks.estimate_of(checked, ask)
+        estimate = request_checks.estimate_of(checked, ask, self.ctx.models.price_multiplier(checked.models))
         return dto.Estimate(kudos=estimate, needs_upfront=await self._needs_upfront(checked, ask))
 
     # --- submitting -----------------------------------------------------------------------------------------
@@ -134,8 +135,9 @@ class RequestService:
         if actor.ip:
             await self.moderation.check_ip(actor.ip)
         prompt = await self.moderation.screen_prompt(actor, checked.prompt, kind)
-        estimate = request_checks.estimate_of(checked, ask)
-        return _Admitted(ask, checked, prompt, estimate, await self._needs_upfront(checked, ask))
+        multiplier = self.ctx.models.price_multiplier(checked.models)
+        estimate = request_checks.estimate_of(checked, ask, multiplier)
+        return _Admitted(ask, checked, prompt, multiplier, estimate, await self._needs_upfront(checked, ask))
 
     @staticmethod
     async def _requester(conn: Connection, actor: dto.Actor, checked: Checked) -> UserRow:
@@ -178,7 +180,7 @@ class RequestService:
         style_id = admitted.ask.style_id
         style_owner = await style_store.owner_of(conn, style_id) if style_id else None
         tax = kudos_rules.HORDE_TAX + (kudos_rules.STYLE_TAX if style_owner not in (None, user.id) else 0.0)
-        return Priced(estimate, upfront, priority, rank, tax, style_owner)
+        return Priced(estimate, upfront, priority, rank, tax, style_owner, admitted.multiplier)
 
     async def _persist(
         self, conn: Connection, request_id: str, actor: dto.Actor, admitted: _Admitted, priced: Priced,

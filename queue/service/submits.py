@@ -161,7 +161,7 @@ class SubmitService:
         if req.kind == GenerationKind.IMAGE.value:
             if ask.image is None and await self.ctx.results.load(self.result_key(job.id)) is None:
                 raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})
-            reward = kudos_rules.image_worker_reward(kudos_rules.from_milli(req.base_cost_milli), job.model or "")
+            reward = kudos_rules.from_milli(req.base_cost_milli)  # priced when the request was made
             charge = kudos_rules.image_charge(
                 reward,
                 req.params.get("post_processing") or (),  # stored as checked when the request was made

@@ -126,12 +126,16 @@ class CheckIns:
             earned_milli=earned,
         )
 
-    @staticmethod
-    def _uptime_reward(pop: Pop, worker: Worker, periods: int, uptime: list[ledger.Entry]) -> int:
-        """The uptime kudos (thousandths) of ``periods`` full periods online, appended to ``uptime``."""
+    def _uptime_reward(self, pop: Pop, worker: Worker, periods: int, uptime: list[ledger.Entry]) -> int:
+        """The uptime kudos (thousandths) of ``periods`` full periods online, appended to ``uptime``. Only models
+        of the horde's model reference count: a worker serving none of them, or advertising made-up ones, earns
+        nothing for them."""
         if not periods or pop.ask.kind is not GenerationKind.IMAGE:
             return 0
-        reward = kudos_rules.uptime_reward(len(pop.models), pop.ask.allow_lora) * periods
+        known = sum(1 for m in pop.models if self.ctx.models.knows(m))
+        if not known:
+            return 0
+        reward = kudos_rules.uptime_reward(known, pop.ask.allow_lora) * periods
         earned = kudos_rules.to_milli(reward)
         memo = f"worker {worker.name}"
         uptime.append(ledger.Entry(pop.actor.user_id, earned, kudos_rules.EntryKind.UPTIME, memo=memo))

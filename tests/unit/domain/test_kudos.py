@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from horde.queue.domain import kudos, params
+from horde.queue.domain.model_reference import ModelReference
 from horde.queue.domain.roles import AccountKind
 
 
@@ -49,15 +50,21 @@ def test_charge_adds_tax_and_burns() -> None:
 
 
 def test_estimate_counts_every_image_and_the_request_tax() -> None:
-    one = kudos.image_estimate(image(n=1), ["m"], has_source=False, slow_workers=True, worker_blacklist=False)
-    four = kudos.image_estimate(image(n=4), ["m"], has_source=False, slow_workers=True, worker_blacklist=False)
+    one = kudos.image_estimate(image(n=1), 1.0, has_source=False, slow_workers=True, worker_blacklist=False)
+    four = kudos.image_estimate(image(n=4), 1.0, has_source=False, slow_workers=True, worker_blacklist=False)
     assert four - 1 == pytest.approx((one - 1) * 4)
 
 
-def test_bigger_baselines_cost_more() -> None:
-    assert kudos.image_worker_reward(10, "SDXL 1.0") == 20
-    assert kudos.image_worker_reward(10, "Flux.1-Schnell") == 80
-    assert kudos.image_worker_reward(10, "stable_diffusion") == 10
+def test_bigger_baselines_cost_more_and_only_the_reference_says_which() -> None:
+    models = ModelReference()
+    assert kudos.image_worker_reward(10, models.multiplier("SDXL 1.0")) == 20
+    assert kudos.image_worker_reward(10, models.multiplier("Flux.1-Schnell fp8 (Compact)")) == 80
+    assert kudos.image_worker_reward(10, models.multiplier("stable_diffusion")) == 10
+    assert models.multiplier("Qwen-Image-but-not-really") == 1  # a name alone prices nothing
+    assert models.price_multiplier(["stable_diffusion", "SDXL 1.0"]) == 2  # the dearest model allowed
+    assert models.price_multiplier([]) == 1
+    extended = ModelReference.with_file({"My XL": {"baseline": "stable_diffusion_xl"}, "Odd": {"baseline": "?"}})
+    assert extended.multiplier("My XL") == 2 and not extended.knows("Odd") and extended.knows("tiny")
 
 
 def test_upfront_rule() -> None:
