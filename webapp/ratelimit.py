@@ -58,6 +58,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     # the web pages: new accounts and key guesses per IP
     "register": Rule(per_ip=Limit(5, 3600)),
     "login": Rule(per_ip=Limit(20, 60)),
+    # making things that last (teams, styles): per IP and per key, so neither many keys nor many addresses flood
+    "create": Rule(per_ip=Limit(10, 3600), per_key=Limit(10, 3600)),
 }
 
 

@@ -25,7 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``horde worker`` argument parser."""
     parser = argparse.ArgumentParser(prog="horde worker", description="Serve image and text jobs of a Horde.")
     parser.add_argument("--url", help="server base URL (default http://127.0.0.1:7001)")
-    parser.add_argument("--api-key", help="the worker owner's API key")
+    parser.add_argument(
+        "--api-key",
+        help="the worker owner's API key; visible to every user in ps, so prefer the HORDE_WORKER_API_KEY "
+        "environment variable or --api-key-file",
+    )
+    parser.add_argument("--api-key-file", type=Path, help="a file holding the API key (its first line)")
     parser.add_argument(
         "--model",
         dest="models",
@@ -56,6 +61,7 @@ def settings_from_args(args: argparse.Namespace) -> WorkerSettings:
     overrides: dict[str, Any] = {
         "url": args.url,
         "api_key": SecretStr(args.api_key) if args.api_key else None,
+        "api_key_file": args.api_key_file,
         "models": args.models,
         "text_models": args.text_models,
         "name": args.name,

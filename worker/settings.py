@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ANONYMOUS_KEY = "0000000000"
@@ -24,7 +24,14 @@ class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HORDE_WORKER_", frozen=True, extra="ignore", protected_namespaces=())
 
     url: str = Field("http://127.0.0.1:7001", description="Base URL of the Horde server (the API is under /api/v2).")
-    api_key: SecretStr = Field(SecretStr(ANONYMOUS_KEY), description="The worker owner's API key.")
+    api_key: SecretStr = Field(
+        SecretStr(ANONYMOUS_KEY),
+        description="The worker owner's API key. Prefer this variable or `api_key_file` to `--api-key`: command "
+        "lines are visible to every user in `ps`.",
+    )
+    api_key_file: Path | None = Field(
+        None, description="A file holding the worker owner's API key (its first line); instead of `api_key`."
+    )
     name: str = Field("horde-worker", description="Worker name; unique across the whole horde.")
     models: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["tiny"],
@@ -63,6 +70,21 @@ class WorkerSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_from_file(cls, data: Any) -> Any:
+        """``api_key_file``: the key is read from the file, so it never appears on a command line."""
+        if not isinstance(data, dict) or not data.get("api_key_file"):
+            return data
+        if data.get("api_key") is not None:
+            raise ValueError("give api_key or api_key_file, not both")
+        path = Path(data["api_key_file"]).expanduser()
+        lines = path.read_text(encoding="utf-8").splitlines()
+        key = lines[0].strip() if lines else ""
+        if not key:
+            raise ValueError(f"{path} holds no API key")
+        return {**data, "api_key": SecretStr(key)}
 
     @field_validator("models", "text_models", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.webapp import appstate, ratelimit, security, templating
+from horde.webapp import appstate, errors as web_errors, ratelimit, security, templating
 from horde.webapp.pages import forms
 
 
@@ -25,7 +25,12 @@ async def register(request: Request) -> Response:
         created = await service.users.register(await security.viewer(request), username)
     except (errors.ValidationError, errors.RateLimitedError) as exc:
         context = {"username": username, "error": exc.message}
-        return await templating.render(request, page="pages/auth_register.html", context=context, status_code=400)
+        status, headers = (
+            (429, web_errors.error_headers(exc)) if isinstance(exc, errors.RateLimitedError) else (400, {})
+        )
+        return await templating.render(
+            request, page="pages/auth_register.html", context=context, status_code=status, headers=headers
+        )
     request.state.viewer = await service.users.actor_for(created.user.id, ip=appstate.client_ip(request))
     response = await templating.render(
         request,
@@ -46,7 +51,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     next_url = security.safe_next(form.get("next"))
     api_key = forms.text(form, "api_key").strip()
-    message = None
+    message, status, headers = None, 401, {}
     if not api_key or api_key == "0000000000":
         message = "Enter the API key you got when you registered."
     else:
@@ -57,13 +62,16 @@ async def login(request: Request) -> Response:
             actor = await appstate.service(request).users.authenticate(api_key, ip=appstate.client_ip(request))
         except errors.RateLimitedError as exc:
             message = f"Too many attempts from your address ({exc.message}); wait a little."
+            status, headers = 429, web_errors.error_headers(exc)
         except errors.AuthError:
             message = "That API key is not valid. Check for missing characters, or register a new account."
         except errors.ForbiddenError as exc:
             message = exc.message
     if message is not None:
         context = {"next": next_url, "error": message}
-        return await templating.render(request, page="pages/auth_login.html", context=context, status_code=401)
+        return await templating.render(
+            request, page="pages/auth_login.html", context=context, status_code=status, headers=headers
+        )
     response = RedirectResponse(next_url, status_code=303)
     await security.log_in(request, response, actor.user_id)
     return response

@@ -30,12 +30,21 @@ async def image_detail(request: Request) -> Response:
 
 
 async def image_file(request: Request) -> Response:
+    """The image, to those who may see it. A public image may sit in shared caches, but they must ask again
+    before each use (``no-cache``; the ETag makes that a cheap 304), so one made private stops being served at
+    once; the owner's browser keeps a private copy."""
     image_id = request.path_params["image_id"]
     data, public = await appstate.service(request).gallery.load(await security.viewer(request), image_id)
-    headers = {"Cache-Control": f"{'public' if public else 'private'}, max-age=3600"}
+    headers = {
+        "Cache-Control": "public, no-cache" if public else "private, max-age=3600",
+        "ETag": f'"{image_id}"',  # a result never changes; who may see it does, and is checked above
+    }
     if request.query_params.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="horde-{image_id}.webp"'
-    response = Response(data, media_type="image/webp", headers=headers)
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        response = Response(status_code=304, headers=headers)
+    else:
+        response = Response(data, media_type="image/webp", headers=headers)
     security.vary(response, "Cookie")
     return response
 

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
 from horde.queue.service import KNOWN_SAMPLERS, GenerationKind, Role, at_least
-from horde.webapp import appstate, security, templating
+from horde.webapp import appstate, ratelimit, security, templating
 from horde.webapp.pages import forms
 
 FORM_DEFAULTS: dict[str, Any] = {
@@ -71,6 +71,9 @@ async def style_create(request: Request) -> Response:
     values = {name: forms.text(form, name, str(default)).strip() for name, default in FORM_DEFAULTS.items()}
     kind = GenerationKind.TEXT if values["kind"] == "text" else GenerationKind.IMAGE
     try:
+        ratelimit.limiter_for(request.app).check(
+            "create", ip=appstate.client_ip(request), api_key=None, path=request.url.path
+        )
         await appstate.service(request).styles.create(
             await security.viewer(request),
             kind,
