@@ -17,7 +17,7 @@ from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
-from horde.queue.service import sharedkeys
+from horde.queue.service import result_checks, sharedkeys
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
@@ -159,8 +159,16 @@ class SubmitService:
             return dto.SubmitResult(reward=0.0)
         censored = ask.state in (ResultState.CENSORED, ResultState.CSAM)
         if req.kind == GenerationKind.IMAGE.value:
-            if ask.image is None and await self.ctx.results.load(self.result_key(job.id)) is None:
+            data = ask.image if ask.image is not None else await self.ctx.results.load(self.result_key(job.id))
+            if data is None:
                 raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})
+            if not censored and not result_checks.is_image_of(data, req.params):
+                await self._fault(conn, job, req, worker, now)  # counts against the worker; the job goes back
+                raise errors.ValidationError(
+                    f"The result is not a {req.params.get('width')}×{req.params.get('height')} image; "
+                    "nothing was paid and the job went back to the queue.",
+                    {"generation": "not an image of the asked size"},
+                )
             reward = kudos_rules.from_milli(req.base_cost_milli)  # priced when the request was made
             charge = kudos_rules.image_charge(
                 reward,

@@ -26,6 +26,9 @@ from horde.queue.domain.roles import AccountKind, Role
 from horde.queue.service import SYSTEM, GenerationAsk, HordeService, PopAsk, SubmitAsk
 from horde.queue.settings import CoreSettings
 from horde.queue.store import migrate, tables
+from tests.factories import webp_bytes
+
+RESULT = webp_bytes(512)  #: what an honest worker sends for a 512×512 request
 
 _TEMPLATE: Path | None = None
 
@@ -102,10 +105,13 @@ class KudosMachine(RuleBasedStateMachine):
         if not self.held:
             return
         owner, job_id = self.held.pop(data.draw(st.integers(0, len(self.held) - 1)))
-        ask = SubmitAsk(job_id, state=state, image=b"RIFF....WEBP", text="some words")
+        image = data.draw(st.sampled_from([RESULT, b"RIFF....WEBP"]))  # a real 512×512 image, or garbage
+        ask = SubmitAsk(job_id, state=state, image=image, text="some words")
         try:
             self.run(self.service.workers.submit(owner, ask))
             event(f"submitted {state.value}")
+        except errors.ValidationError:
+            event("garbage faulted, nothing paid")
         except errors.AbortedGenError:
             event("late submit aborted")
         except errors.InvalidJobIdError:

@@ -5,7 +5,7 @@ import pytest
 from horde.queue import clock, errors
 from horde.queue.service import HordeService, SubmitAsk
 from horde.queue.store import locks
-from tests.factories import ask_image, make_user, pop
+from tests.factories import ask_image, make_user, pop, webp_bytes
 
 
 async def test_anonymous_results_expire_and_their_files_go(
@@ -15,7 +15,7 @@ async def test_anonymous_results_expire_and_their_files_go(
     owner = await make_user(service, "owner")
     created = await ask_image(service, anon)
     job = await pop(service, owner)
-    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=b"RIFF....WEBP"))
+    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=webp_bytes()))
     key = service.workers.result_key(job.ids[0])
     assert await service.ctx.results.load(key) is not None
     frozen_clock.advance(service.ctx.settings.request_expiry_seconds + 1)
@@ -32,7 +32,7 @@ async def test_gallery_results_stay_but_unserved_requests_stop_waiting(
     owner = await make_user(service, "owner")
     served = await ask_image(service, user)
     job = await pop(service, owner)
-    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=b"RIFF....WEBP"))
+    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=webp_bytes()))
     unserved = await ask_image(service, user, models=("nobody-serves-this",))
     frozen_clock.advance(service.ctx.settings.request_expiry_seconds + 1)
     await service.sweeps.run_once()
@@ -76,7 +76,7 @@ async def test_a_request_with_a_job_out_outlives_its_expiry_and_its_result_keeps
     frozen_clock.advance(20)  # past the request's expiry, within the job's time
     assert job.ttl > 20
     assert (await service.sweeps.run_once()).expired == 0
-    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=b"RIFF....WEBP"))
+    await service.workers.submit(owner, SubmitAsk(job.ids[0], image=webp_bytes()))
     frozen_clock.advance(expiry - 1)
     assert (await service.sweeps.run_once()).expired == 0
     assert (await service.requests.status(requester, created.id)).finished == 1

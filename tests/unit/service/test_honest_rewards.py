@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from horde.queue import dto
+from horde.queue import dto, errors
 from horde.queue.clock import FrozenClock
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.roles import Role
 from horde.queue.service import GenerationAsk, HordeService, SubmitAsk
+from horde.queue.store import workers as worker_store
 from tests.factories import make_user, pop, webp_bytes
 
 SMALL = {"width": 64, "height": 64, "steps": 10}
@@ -74,3 +75,31 @@ async def test_uptime_pays_only_for_models_the_horde_knows(service: HordeService
 
     assert (await ledger_of(service, faker)).get("uptime", 0.0) == 0.0
     assert (await ledger_of(service, honest))["uptime"] == pytest.approx(50 + 2 * 2)  # two known models
+
+
+@pytest.mark.parametrize(
+    "result",
+    [bytes(range(16)), webp_bytes(32), b"GIF89a" + bytes(64)],
+    ids=["random bytes", "an image of another size", "not an image format"],
+)
+async def test_a_result_that_is_not_an_image_of_the_asked_size_is_a_fault_not_a_payment(
+    service: HordeService, result: bytes
+) -> None:
+    requester = await make_user(service, "asker", kudos=1000)
+    cheat, honest = await make_user(service, "cheat"), await make_user(service, "honest")
+    ask = GenerationAsk("a lighthouse", params={**SMALL, "width": 64, "height": 64}, models=("tiny",))
+    created = await service.requests.submit(requester, GenerationKind.IMAGE, ask)
+    job = await pop(service, cheat, name="cheat-1")
+
+    with pytest.raises(errors.ValidationError, match="not a 64×64 image"):
+        await service.workers.submit(cheat, SubmitAsk(job_id=job.ids[0], image=result))
+
+    assert "worker_reward" not in await ledger_of(service, cheat)
+    async with service.ctx.db.read() as conn:
+        worker = await worker_store.by_name(conn, "cheat-1")
+    assert worker is not None and worker.jobs_aborted == 1  # it counts against the worker
+    again = await pop(service, honest, name="honest-1")  # the job went back to the queue
+    assert again.ids == job.ids
+    await service.workers.submit(honest, SubmitAsk(job_id=job.ids[0], image=webp_bytes()))
+    assert (await service.requests.status(requester, created.id, with_generations=False)).done
+    assert (await ledger_of(service, honest))["worker_reward"] > 0
