@@ -101,6 +101,13 @@ def image_worker_reward(base_cost: float, multiplier: float) -> float:
     return round(base_cost * multiplier, 2)
 
 
+def covered_reward(reward_milli: int, charge_milli: int, paid_milli: int) -> int:
+    """A worker's reward when its requester paid only ``paid_milli`` of the job's charge: the same share of it."""
+    if paid_milli >= charge_milli or charge_milli <= 0:
+        return reward_milli
+    return reward_milli * max(0, paid_milli) // charge_milli
+
+
 def image_charge(
     reward: float,
     post_processing: Sequence[str],

@@ -63,6 +63,7 @@ class Priced:
     tax: float
     style_owner: int | None
     multiplier: float  #: the request's model multiplier (``ModelReference.price_multiplier``)
+    payable_milli: int  #: what the requester can pay now (above their floor): the style owner is paid only that
 
 
 def check_image_bytes(data: bytes, field: str) -> None:

@@ -10,7 +10,7 @@ import uuid
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
-from horde.queue.domain.roles import Role, at_least
+from horde.queue.domain.roles import AccountKind, Role, at_least
 from horde.queue.service import request_checks, request_status, sharedkeys
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.capacity import Capacity
@@ -180,7 +180,8 @@ class RequestService:
         style_id = admitted.ask.style_id
         style_owner = await style_store.owner_of(conn, style_id) if style_id else None
         tax = kudos_rules.HORDE_TAX + (kudos_rules.STYLE_TAX if style_owner not in (None, user.id) else 0.0)
-        return Priced(estimate, upfront, priority, rank, tax, style_owner, admitted.multiplier)
+        payable = max(0, kudos_rules.spare_milli(user.kudos_milli, AccountKind(user.kind), 0))
+        return Priced(estimate, upfront, priority, rank, tax, style_owner, admitted.multiplier, payable)
 
     async def _persist(
         self, conn: Connection, request_id: str, actor: dto.Actor, admitted: _Admitted, priced: Priced,
@@ -198,21 +199,24 @@ class RequestService:
         jobs = [request_checks.job_row(request_id, i, checked) for i in range(checked.n)]
         await request_store.insert(conn, values, jobs)
         await queue_store.add(conn, queue_store.entry_for(values), checked.n)
-        await self._pay_tax(conn, actor.user_id, (ask.style_id, priced.style_owner), request_id, priced.tax, now)
+        await self._pay_tax(conn, actor.user_id, (ask.style_id, priced.style_owner), request_id, priced, now)
         await sharedkeys.spend(conn, actor.shared_key_id, kudos_rules.to_milli(priced.tax))
 
     @staticmethod
     async def _pay_tax(
-        conn: Connection, user_id: int, style: tuple[str | None, int | None], request_id: str, tax: float,
+        conn: Connection, user_id: int, style: tuple[str | None, int | None], request_id: str, priced: Priced,
         now: dt.datetime,
     ) -> None:  # fmt: skip
-        """The horde tax, and the style tax that goes to the owner of someone else's style."""
-        entries = [ledger.Entry(user_id, -kudos_rules.to_milli(tax), kudos_rules.EntryKind.REQUEST_TAX, request_id)]
+        """The horde tax, and the style tax that goes to the owner of someone else's style: as much of it as the
+        requester could pay after the horde's (nothing is paid that was not charged)."""
+        tax_milli = kudos_rules.to_milli(priced.tax)
+        entries = [ledger.Entry(user_id, -tax_milli, kudos_rules.EntryKind.REQUEST_TAX, request_id)]
         style_id, style_owner = style
         if style_id is not None and style_owner is not None:
             await style_store.count_use(conn, style_id)
-            if style_owner != user_id:
-                reward = kudos_rules.to_milli(kudos_rules.STYLE_TAX)
+            after_horde_tax = priced.payable_milli - kudos_rules.to_milli(kudos_rules.HORDE_TAX)
+            reward = min(kudos_rules.to_milli(kudos_rules.STYLE_TAX), after_horde_tax)
+            if style_owner != user_id and reward > 0:
                 style_kind = kudos_rules.EntryKind.STYLE_REWARD
                 entries.append(ledger.Entry(style_owner, reward, style_kind, request_id, counterparty_id=user_id))
         await ledger.append_all(conn, entries, now=now)

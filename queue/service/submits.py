@@ -17,6 +17,7 @@ from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
+from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.service import result_checks, sharedkeys
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
@@ -25,6 +26,7 @@ from horde.queue.store import (
     ledger,
     queue as queue_store,
     requests as request_store,
+    users as user_store,
     workers as worker_store,
 )
 from horde.queue.store.connection import Connection
@@ -77,6 +79,26 @@ def _payments(f: _Finished) -> list[ledger.Entry]:
         ledger.Entry(f.worker.owner_id, f.reward_milli, kudos_rules.EntryKind.WORKER_REWARD, f.req.id, f.job.id),
         ledger.Entry(f.req.user_id, -f.charge_milli, kudos_rules.EntryKind.REQUEST_CHARGE, f.req.id, f.job.id),
     ]
+
+
+async def _covered(conn: Connection, finished: list[_Finished]) -> list[_Finished]:
+    """Each job's charge as far as its requester can pay it (their balance above their floor, job by job), and its
+    worker's reward cut to the share paid: nothing is paid that was not charged. A requester on their floor (the
+    anonymous user always is) gets the image all the same; its worker earns uptime, not kudos from nothing.
+
+    The requesters' and workers' owners' rows are locked here, in id order, for the rest of the transaction."""
+    people = [f.req.user_id for f in finished if f.req.user_id != ANONYMOUS_USER_ID]
+    rows = await user_store.lock_all(conn, people + [f.worker.owner_id for f in finished])
+    spare = {
+        uid: max(0, kudos_rules.spare_milli(row.kudos_milli, AccountKind(row.kind), 0)) for uid, row in rows.items()
+    }
+    covered = []
+    for f in finished:
+        paid = min(f.charge_milli, spare.get(f.req.user_id, 0))
+        spare[f.req.user_id] = spare.get(f.req.user_id, 0) - paid
+        reward = kudos_rules.covered_reward(f.reward_milli, f.charge_milli, paid)
+        covered.append(dataclasses.replace(f, reward_milli=reward))
+    return covered
 
 
 class SubmitService:
@@ -135,6 +157,15 @@ class SubmitService:
                 except errors.HordeError as exc:
                     results.append(exc)
             if finished:
+                await request_store.lock_all(conn, [f.req.id for f in finished])  # requests, then people
+                finished = await _covered(conn, finished)
+                paid = {f.ask.job_id: f.reward_milli for f in finished}
+                results = [
+                    dto.SubmitResult(reward=kudos_rules.from_milli(paid[s.ask.job_id]))
+                    if isinstance(r, dto.SubmitResult) and not r.duplicate and s.ask.job_id in paid
+                    else r
+                    for s, r in zip(submits, results, strict=True)
+                ]
                 await self._finish_all(conn, finished, now)
         return results
 
@@ -159,16 +190,7 @@ class SubmitService:
             return dto.SubmitResult(reward=0.0)
         censored = ask.state in (ResultState.CENSORED, ResultState.CSAM)
         if req.kind == GenerationKind.IMAGE.value:
-            data = ask.image if ask.image is not None else await self.ctx.results.load(self.result_key(job.id))
-            if data is None:
-                raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})
-            if not censored and not result_checks.is_image_of(data, req.params):
-                await self._fault(conn, job, req, worker, now)  # counts against the worker; the job goes back
-                raise errors.ValidationError(
-                    f"The result is not a {req.params.get('width')}×{req.params.get('height')} image; "
-                    "nothing was paid and the job went back to the queue.",
-                    {"generation": "not an image of the asked size"},
-                )
+            await self._check_image(conn, s.ask, (job, worker, req), censored=censored, now=now)
             reward = kudos_rules.from_milli(req.base_cost_milli)  # priced when the request was made
             charge = kudos_rules.image_charge(
                 reward,
@@ -190,12 +212,28 @@ class SubmitService:
         finished.append(_Finished(ask, job, req, worker, reward_milli, charge_milli, things))
         return dto.SubmitResult(reward=kudos_rules.from_milli(reward_milli))
 
+    async def _check_image(
+        self, conn: Connection, ask: SubmitAsk, held: Held, *, censored: bool, now: dt.datetime
+    ) -> None:
+        """An image result must be there and (unless censored) be an image of the asked size; one that is not is
+        a fault of its worker, and the job goes back to the queue."""
+        job, worker, req = held
+        data = ask.image if ask.image is not None else await self.ctx.results.load(self.result_key(job.id))
+        if data is None:
+            raise errors.ValidationError("No image was uploaded for this job.", {"generation": "missing"})
+        if not censored and not result_checks.is_image_of(data, req.params):
+            await self._fault(conn, job, req, worker, now)
+            raise errors.ValidationError(
+                f"The result is not a {req.params.get('width')}×{req.params.get('height')} image; "
+                "nothing was paid and the job went back to the queue.",
+                {"generation": "not an image of the asked size"},
+            )
+
     async def _finish_all(self, conn: Connection, finished: list[_Finished], now: dt.datetime) -> None:
         """The writes of the finished jobs of a batch, each one statement for all of them: the results (in the
         database), the jobs, the workers' counters, the requests' charges, then the balances."""
         # only the results of submits that passed their checks, before the jobs are marked done: in the database
         # with the jobs, atomically; files (written on a thread) before the COMMIT
-        await request_store.lock_all(conn, [f.req.id for f in finished])
         await self.ctx.results.save_all_in(
             conn, [(self.result_key(f.job.id), f.ask.image) for f in finished if f.ask.image is not None]
         )

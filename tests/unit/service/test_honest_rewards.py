@@ -103,3 +103,39 @@ async def test_a_result_that_is_not_an_image_of_the_asked_size_is_a_fault_not_a_
     await service.workers.submit(honest, SubmitAsk(job_id=job.ids[0], image=webp_bytes()))
     assert (await service.requests.status(requester, created.id, with_generations=False)).done
     assert (await ledger_of(service, honest))["worker_reward"] > 0
+
+
+async def test_nothing_is_paid_that_was_not_charged(service: HordeService) -> None:
+    """A requester on their floor still gets their images, but the forgiven charge pays nobody: no kudos appear."""
+    broke = await make_user(service, "broke")  # a new account sits on its floor: nothing to spare
+    anonymous = service.users.anonymous(ip="198.51.100.4")
+    owner = await make_user(service, "owner", role=Role.TRUSTED)
+    stylist = await make_user(service, "stylist", role=Role.TRUSTED)
+    style = await service.styles.create(
+        stylist, GenerationKind.IMAGE, name="lighthouses", prompt="{p}{np}", params=SMALL, models=["tiny"]
+    )
+
+    for requester in (broke, anonymous):
+        ask = GenerationAsk("a lighthouse", params=SMALL, models=("tiny",), style=style.id)
+        await service.requests.submit(requester, GenerationKind.IMAGE, ask)
+        job = await pop(service, owner, name="w-owner")
+        result = await service.workers.submit(owner, SubmitAsk(job_id=job.ids[0], image=webp_bytes()))
+        assert result.reward == 0
+
+    assert (await ledger_of(service, owner)).get("worker_reward", 0.0) == 0.0
+    assert (await ledger_of(service, stylist)).get("style_reward", 0.0) == 0.0
+
+
+async def test_a_charge_partly_covered_pays_the_worker_the_same_share(service: HordeService) -> None:
+    owner = await make_user(service, "owner", role=Role.TRUSTED)
+    rich = await make_user(service, "rich", kudos=1000)
+    estimate, request_id = await serve(service, rich, owner, ("tiny",), "tiny")
+    full = (await ledger_of(service, owner, request_id))["worker_reward"]
+
+    charge = estimate - 1  # the image's; the request's own tax of 1 is paid when it is queued
+    short = await make_user(service, "short", kudos=1 + charge / 2)  # the request's tax and half of the image's
+    _, short_request = await serve(service, short, owner, ("tiny",), "tiny")
+
+    half = (await ledger_of(service, owner, short_request))["worker_reward"]
+    assert half == pytest.approx(full / 2, abs=0.01)
+    assert (await service.users.me(short)).kudos == pytest.approx(25)  # on their floor, and no further
