@@ -237,8 +237,11 @@ class UserService:
     # --- changing -------------------------------------------------------------------------------------------
 
     async def modify(self, actor: dto.Actor, user_id: int, **changes: Any) -> dto.UserInfo:
-        """Moderators change flags, concurrency and grant kudos; only admins change roles."""
+        """Moderators change the flags, concurrency, name and contact of users below them; only admins change roles
+        and kudos, or act on moderators and admins."""
         require_role(actor, Role.MODERATOR)
+        if "kudos" in changes:
+            require_role(actor, Role.ADMIN)
         allowed = {"role", "flagged", "suspended", "concurrency", "kudos", "username", "contact"}
         unknown = set(changes) - allowed
         if unknown:
@@ -250,6 +253,8 @@ class UserService:
                 raise errors.UserNotFoundError
             if user_id == ANONYMOUS_USER_ID and ({"role", "kudos"} & set(changes)):
                 raise errors.AnonForbiddenError("The anonymous user can hold no role or kudos.")
+            if not at_least(actor.role, Role.ADMIN) and at_least(Role(row.role), Role.MODERATOR):
+                raise errors.NotAdminError("Only admins act on moderators and admins, a moderator's own account too.")
             values = _user_values(actor, changes)
             if values:
                 await user_store.update(conn, user_id, **values)
