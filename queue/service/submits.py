@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules, params as params_mod
+from horde.queue.domain import drops, kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
@@ -99,6 +99,16 @@ async def _covered(conn: Connection, finished: list[_Finished]) -> list[_Finishe
         reward = kudos_rules.covered_reward(f.reward_milli, f.charge_milli, paid)
         covered.append(dataclasses.replace(f, reward_milli=reward))
     return covered
+
+
+async def _count_drop(conn: Connection, worker: Holder | WorkerRow, now: dt.datetime) -> None:
+    """A dropped job counts against its worker: throttled after a few within an hour, paused after more."""
+    count, since = drops.after_drop(worker.drops_recent, worker.drops_since, now)
+    values: dict[str, Any] = {"jobs_aborted": worker.jobs_aborted + 1, "drops_recent": count, "drops_since": since}
+    if drops.must_pause(count):
+        values |= {"paused": True, "maintenance_msg": drops.pause_message(count)}
+        logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})
+    await worker_store.update(conn, worker.id, **values)
 
 
 class SubmitService:
@@ -276,7 +286,7 @@ class SubmitService:
         if not await job_store.release(conn, job_id=job.id, worker_id=job.worker_id, target=target):
             return
         if worker is not None:
-            await worker_store.update(conn, worker.id, jobs_aborted=worker.jobs_aborted + 1)
+            await _count_drop(conn, worker, now)
         if target is JobState.QUEUED:
             entry = queue_store.entry_for(req._asdict())
             await queue_store.add(conn, entry, 1)

@@ -124,6 +124,8 @@ class WorkerRow(NamedTuple):
     jobs_aborted: int
     things_done: float
     seconds_busy: float
+    drops_recent: int
+    drops_since: dt.datetime | None
 
 
 class RequestWork(NamedTuple):
@@ -175,6 +177,8 @@ class Popper(NamedTuple):
     threads: int
     bridge_agent: str | None
     ip: str | None
+    drops_recent: int
+    drops_since: dt.datetime | None
 
 
 class Holder(NamedTuple):
@@ -183,6 +187,8 @@ class Holder(NamedTuple):
     id: str
     owner_id: int
     jobs_aborted: int
+    drops_recent: int
+    drops_since: dt.datetime | None
 
 
 JOB = driver.RowReader(JobRow, tables.jobs)

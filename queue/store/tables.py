@@ -122,6 +122,8 @@ workers = sa.Table(
     sa.Column("jobs_aborted", sa.Integer, nullable=False, default=0),
     sa.Column("things_done", sa.Float, nullable=False, default=0.0),
     sa.Column("seconds_busy", sa.Float, nullable=False, default=0.0),
+    sa.Column("drops_recent", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column("drops_since", UtcDateTime(), nullable=True),
 )
 
 generation_requests = sa.Table(

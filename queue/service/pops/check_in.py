@@ -48,6 +48,8 @@ def _new_worker(pop: Pop, worker_id: str, now: dt.datetime) -> dict[str, Any]:
         "jobs_aborted": 0,
         "things_done": 0.0,
         "seconds_busy": 0.0,
+        "drops_recent": 0,
+        "drops_since": None,
     }
 
 

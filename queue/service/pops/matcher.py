@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from horde.queue import dto
-from horde.queue.domain import kudos as kudos_rules, matching, params as params_mod
+from horde.queue.domain import drops, kudos as kudos_rules, matching, params as params_mod
 from horde.queue.domain.jobs import GenerationKind, RequestState
 from horde.queue.service.context import Context
 from horde.queue.service.pops.asks import Pop, PopAsk, Worker
@@ -217,7 +217,7 @@ class Matcher:
         job's time to live."""
         req = choice.request
         count = 1
-        if req.kind == GenerationKind.IMAGE.value:
+        if req.kind == GenerationKind.IMAGE.value and not drops.throttled(worker.drops_recent, worker.drops_since, now):
             count = matching.batch_size(ask.max_pixels, ask.amount, choice.entry.pixels, queued)
         settings = self.ctx.settings
         ttl = job_ttl(req.kind, req.params, settings.job_ttl_min_seconds, settings.text_job_ttl_seconds)
