@@ -7,6 +7,7 @@ then shows the choices as select menus with a Generate button, privately; the re
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -40,12 +41,20 @@ class Draft:
     params: dict[str, Any] = dataclasses.field(default_factory=lambda: {"karras": True, "sampler_name": "k_euler_a"})
 
 
+def finite(raw: str) -> float:
+    """A number as people type it; ``inf`` and ``nan`` are not (ValueError, as for any other bad number)."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {raw!r}")
+    return value
+
+
 def parse_numbers(text: str, names: tuple[str, ...]) -> dict[str, float]:
     """``"30, 7.5, 1"`` → ``{"steps": 30, "cfg_scale": 7.5, "clip_skip": 1}``; blanks keep the defaults."""
     values: dict[str, float] = {}
     for name, raw in zip(names, text.split(","), strict=False):
         if raw.strip():
-            values[name] = float(raw)
+            values[name] = finite(raw)
     return values
 
 
@@ -54,7 +63,7 @@ def parse_loras(text: str) -> list[dict[str, Any]]:
     loras = []
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, _, strength = item.partition(":")
-        loras.append({"name": name.strip(), "model": float(strength) if strength.strip() else 1.0})
+        loras.append({"name": name.strip(), "model": finite(strength) if strength.strip() else 1.0})
     return loras
 
 
