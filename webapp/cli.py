@@ -119,6 +119,45 @@ def _start_discord_bot(settings: Any) -> Any:
     return thread
 
 
+def _start_mastodon_bot(settings: Any) -> Any:
+    """``horde run`` starts the Mastodon bot, on its own thread and event loop, when its instance and token are set."""
+    from horde.bots.mastodon.settings import MastodonSettings
+
+    mastodon_settings = MastodonSettings()
+    if not mastodon_settings.base_url or mastodon_settings.token is None:
+        return None
+    from horde.bots.mastodon.runner import BotThread
+
+    thread = BotThread(settings, mastodon_settings)
+    thread.start()
+    _out(f"The Mastodon bot is starting on {mastodon_settings.base_url}.")
+    return thread
+
+
+def cmd_bot_mastodon(args: argparse.Namespace) -> int:
+    """``horde bot mastodon``: the Mastodon bot alone, against the same database as the server."""
+    from horde.bots.mastodon.settings import MastodonSettings
+
+    mastodon_settings = MastodonSettings()
+    if not mastodon_settings.base_url or mastodon_settings.token is None:
+        raise SystemExit("horde: set HORDE_MASTODON_BASE_URL and HORDE_MASTODON_TOKEN (see docs/reference/settings.md)")
+    from horde.bots.mastodon.runner import BotThread
+    from horde.queue import logs
+
+    logs.configure()
+    settings = _settings(args)
+    _prepare_server(settings)
+    thread = BotThread(settings, mastodon_settings)
+    thread.start()
+    _out(f"The Mastodon bot answers mentions on {mastodon_settings.base_url}; Ctrl-C stops it.")
+    try:
+        while thread.is_alive():
+            thread.join(1.0)
+    except KeyboardInterrupt:
+        thread.stop()
+    return 1 if thread.error else 0
+
+
 def cmd_bot_discord(args: argparse.Namespace) -> int:
     """``horde bot discord``: the Discord bot alone, against the same database as the server."""
     import json
@@ -172,15 +211,15 @@ def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False
 
         worker_process = local.start(settings, local_worker, url)
         _out(f"A local worker serving '{local_worker}' is starting; open {url}/generate to make an image.")
-    discord_bot = _start_discord_bot(settings) if bots else None
+    chat_bots = [b for b in (_start_discord_bot(settings), _start_mastodon_bot(settings)) if b] if bots else []
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler it found: make that
     # an exit that runs the ``finally`` below, so the local worker is stopped, not left behind
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
-        if discord_bot is not None:
-            discord_bot.stop()
+        for chat_bot in chat_bots:
+            chat_bot.stop()
         if worker_process is not None:
             local.stop(worker_process)
     return 0
@@ -236,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-commands", action="store_true", help="print the application commands as JSON, without connecting"
     )
     discord_bot.set_defaults(func=cmd_bot_discord)
+    mastodon_bot = bot.add_parser("mastodon", help="the Mastodon bot (HORDE_MASTODON_BASE_URL, HORDE_MASTODON_TOKEN)")
+    mastodon_bot.set_defaults(func=cmd_bot_mastodon)
 
     # listed for ``horde --help``; ``main`` hands everything after ``worker`` to the worker's own parser
     sub.add_parser("worker", help="run a worker against a Horde (see horde worker --help)", add_help=False)

@@ -30,6 +30,7 @@ def _table(settings: type[BaseSettings], prefix: str) -> list[str]:
 
 def render() -> str:
     from horde.bots.discord.settings import DiscordSettings
+    from horde.bots.mastodon.settings import MastodonSettings
     from horde.worker.settings import WorkerSettings  # the worker's own settings; read here for the docs only
 
     lines = [
@@ -51,6 +52,10 @@ def render() -> str:
         "## Discord bot (`horde bot discord`; `horde run` starts it when the token is set)",
         "",
         *_table(DiscordSettings, "HORDE_DISCORD_"),
+        "",
+        "## Mastodon bot (`horde bot mastodon`; `horde run` starts it when the instance and the token are set)",
+        "",
+        *_table(MastodonSettings, "HORDE_MASTODON_"),
     ]
     return "\n".join(lines) + "\n"
 

@@ -15,6 +15,7 @@ from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.discord_bot import GiftResult, GuildSettings
 from horde.queue.service.facade import HordeService
 from horde.queue.service.gallery import GalleryItem
+from horde.queue.service.mastodon_bot import MastodonRules, Mention
 from horde.queue.service.pops import PopAsk
 from horde.queue.service.ratings import Rating
 from horde.queue.service.signer import Signer
@@ -32,6 +33,8 @@ __all__ = [
     "GiftResult",
     "GuildSettings",
     "HordeService",
+    "MastodonRules",
+    "Mention",
     "PopAsk",
     "Rating",
     "RequestState",

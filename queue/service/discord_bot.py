@@ -9,12 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
-import unicodedata
 from typing import Any
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules
+from horde.queue.domain import kudos as kudos_rules, words
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.roles import AccountKind
 from horde.queue.service import sealing
@@ -50,20 +48,6 @@ class GiftResult:
     amount: float
     delivered: bool  #: False: waits up to a week for the recipient to use the bot
     recipient: str | None  #: ``alias#id`` once delivered
-
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics, so "Ñàmé" matches "name"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def blocked_word(words: tuple[str, ...], text: str) -> str | None:
-    folded = _fold(text)
-    for word in words:
-        if re.search(rf"(?<!\w){re.escape(_fold(word))}(?!\w)", folded):
-            return word
-    return None
 
 
 def _clean_words(words: Any) -> tuple[str, ...]:
@@ -186,7 +170,7 @@ class DiscordService:
         settings = await self.guild(guild_id)
         if actor.kind is AccountKind.PSEUDONYMOUS and not settings.allow_anonymous:
             raise errors.LoginRequiredError("This server lets only linked Horde accounts generate. Run /login first.")
-        word = blocked_word(settings.blocked_words, ask.prompt)
+        word = words.blocked_word(settings.blocked_words, ask.prompt)
         if word is not None:
             raise errors.BlockedWordError(
                 f"This server does not allow “{word}” in prompts. Change the prompt and retry."

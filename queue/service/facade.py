@@ -12,6 +12,7 @@ from horde.queue.service.context import Context
 from horde.queue.service.discord_bot import DiscordService
 from horde.queue.service.gallery import Gallery
 from horde.queue.service.kudos import KudosService
+from horde.queue.service.mastodon_bot import MastodonService
 from horde.queue.service.moderation import Moderation
 from horde.queue.service.positions import QueuePositions
 from horde.queue.service.ratings import RatingService
@@ -52,6 +53,7 @@ class HordeService:
         self.results = ResultService(ctx)
         self.gallery = Gallery(ctx, self.requests)
         self.discord = DiscordService(ctx, self.users, self.kudos, self.requests)
+        self.mastodon = MastodonService(ctx, self.users, self.requests)
         self._gate_shared_keys()
 
     def _gate_shared_keys(self) -> None:

@@ -359,3 +359,26 @@ user_sessions = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("generation", sa.Integer, nullable=False),
 )
+
+# --- the Mastodon bot: where it is in its notifications, the mentions it took on, each account's recent uses ---
+
+mastodon_cursors = sa.Table(
+    "mastodon_cursors",
+    metadata,
+    sa.Column("instance", sa.String(255), primary_key=True),  #: the bot's instance (its base URL's host)
+    sa.Column("last_notification_id", sa.String(64), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+mastodon_mentions = sa.Table(
+    "mastodon_mentions",
+    metadata,
+    sa.Column("status_id", sa.String(64), primary_key=True),  #: a mention is answered once, whatever happens
+    sa.Column("instance", sa.String(255), nullable=False),
+    sa.Column("account", sa.String(255), nullable=False),  #: ``user@instance``
+    sa.Column("request_id", sa.String(36), nullable=True),
+    sa.Column("answered", sa.Boolean, nullable=False, default=False),
+    _created(),
+    sa.Index("ix_mastodon_mentions_account_created_at", "account", "created_at"),
+    sa.Index("ix_mastodon_mentions_answered", "answered"),
+)
