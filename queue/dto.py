@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from horde.queue.domain import roles as roles_mod
 from horde.queue.domain.roles import AccountKind, Role
 
 
@@ -15,9 +16,8 @@ class Actor:
 
     user_id: int
     username: str
-    role: Role
     kind: AccountKind
-    flagged: bool = False
+    roles: frozenset[Role] = frozenset()
     ip: str | None = None
     client_agent: str | None = None
     shared_key_id: str | None = None
@@ -25,6 +25,23 @@ class Actor:
     @property
     def is_anonymous(self) -> bool:
         return self.kind is AccountKind.ANONYMOUS
+
+    @property
+    def flagged(self) -> bool:
+        return Role.FLAGGED in self.roles
+
+    @property
+    def is_trusted(self) -> bool:
+        return roles_mod.is_trusted(self.roles)
+
+    @property
+    def is_moderator(self) -> bool:
+        """Holds a moderator's powers (a moderator or an admin)."""
+        return roles_mod.is_moderator(self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return roles_mod.is_admin(self.roles)
 
     @property
     def display_name(self) -> str:
@@ -36,13 +53,33 @@ class UserInfo:
     id: int
     username: str
     kind: AccountKind
-    role: Role
+    roles: frozenset[Role]
     kudos: float
-    flagged: bool
     suspended: bool
     concurrency: int
     created_at: dt.datetime
     worker_count: int = 0
+    worker_invited: int = 0
+    deleted: bool = False
+    suspicion: int = 0
+    contact: str | None = None  #: for the user and moderators only
+    admin_comment: str | None = None  #: for moderators only
+    private: bool = False  #: the viewer is this user or a moderator: vpn, special and contact may be shown
+
+    @property
+    def flagged(self) -> bool:
+        return Role.FLAGGED in self.roles
+
+    @property
+    def moderator(self) -> bool:
+        return roles_mod.is_moderator(self.roles)
+
+    @property
+    def trusted(self) -> bool:
+        return roles_mod.is_trusted(self.roles)
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
 
     @property
     def display_name(self) -> str:

@@ -14,7 +14,7 @@ from horde.queue.service import SYSTEM, GenerationAsk, HordeService, PopAsk, Sub
 
 
 async def make_user(
-    service: HordeService, name: str = "alice", *, kudos: float = 0.0, role: Role = Role.USER, ip: str | None = None
+    service: HordeService, name: str = "alice", *, kudos: float = 0.0, role: Role | None = None, ip: str | None = None
 ) -> dto.Actor:
     created = await service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
     return await service.users.authenticate(created.api_key, ip=ip)

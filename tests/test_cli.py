@@ -29,17 +29,19 @@ def horde(*args: str, data_dir: Path, extra_env: dict[str, str] | None = None) -
 
 def test_users_create_prints_a_22_character_key_last(tmp_path: Path) -> None:
     result = horde(
-        "users", "create", "carol", "--role", "moderator", "--kudos", "100", "--concurrency", "5", data_dir=tmp_path
-    )
+        "users", "create", "carol", "--role", "moderator", "--flag", "vpn", "--kudos", "100", "--concurrency", "5",
+        data_dir=tmp_path,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     key = result.stdout.strip().splitlines()[-1]
     assert len(key) == 22
     with sqlite3.connect(tmp_path / "horde.db") as db:
         row = db.execute(
-            "SELECT role, kudos_milli, concurrency, api_key_hash FROM users WHERE username='carol'"
+            "SELECT moderator, trusted, vpn, admin, flagged, kudos_milli, concurrency, api_key_hash FROM users"
+            " WHERE username='carol'"
         ).fetchone()
-    assert row[:3] == ("moderator", 125_000, 5)  # 25 opening floor + 100 granted
-    assert key not in row[3]  # stored as a keyed hash only
+    assert row[:7] == (1, 1, 1, 0, 0, 125_000, 5)  # moderator brings trusted; 25 opening floor + 100 granted
+    assert key not in row[7]  # stored as a keyed hash only
 
 
 def head_revision() -> str:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROLES = ("user", "trusted", "moderator", "admin")
+ROLES = ("user", "trusted", "moderator", "admin")  #: "user": no role; moderator brings trusted, admin both
+FLAGS = ("trusted", "flagged", "customizer", "vpn", "service", "education", "special", "moderator", "admin")
 
 
 def _out(text: str) -> None:
@@ -76,11 +77,17 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         try:
             await service.users.bootstrap()
             created = await service.users.create_user(
-                SYSTEM, args.name, role=Role(args.role), kudos=args.kudos, concurrency=args.concurrency
+                SYSTEM,
+                args.name,
+                role=None if args.role == "user" else Role(args.role),
+                roles=[Role(flag) for flag in args.flag],
+                kudos=args.kudos,
+                concurrency=args.concurrency,
             )
         finally:
             await service.close()
-        _out(f"created {created.user.display_name} ({created.user.role.value}, {created.user.kudos:g} kudos)")
+        held = ", ".join(sorted(created.user.roles)) or "no role"
+        _out(f"created {created.user.display_name} ({held}, {created.user.kudos:g} kudos)")
         return created.api_key
 
     _out(asyncio.run(create()))
@@ -264,7 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
     create = users.add_parser("create", help="create an account and print its API key on the last line")
     create.add_argument("name")
-    create.add_argument("--role", choices=ROLES, default="user")
+    create.add_argument("--role", choices=ROLES, default="user", help="a role: moderator brings trusted, admin both")
+    create.add_argument(
+        "--flag", choices=FLAGS, action="append", default=[], help="also set this role flag (repeatable)"
+    )
     create.add_argument("--kudos", type=float, default=0.0)
     create.add_argument("--concurrency", type=int, default=None)
     create.set_defaults(func=cmd_users_create)

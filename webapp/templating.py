@@ -13,7 +13,6 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from horde.queue import dto
-from horde.queue.service import Role, at_least
 from horde.webapp import appstate, assets, security
 
 
@@ -68,7 +67,7 @@ async def base_context(request: Request) -> dict[str, Any]:
     return {
         "viewer": actor,
         "logged_in": not actor.is_anonymous,
-        "is_moderator": at_least(actor.role, Role.MODERATOR),
+        "is_moderator": actor.is_moderator,
         "balance": balance,
         "csrf_token": token,
         "hx_headers": json.dumps({"X-CSRF-Token": token}),

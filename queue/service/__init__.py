@@ -9,7 +9,7 @@ from __future__ import annotations
 from horde.queue import clock
 from horde.queue.domain.jobs import GenerationKind, RequestState, ResultState
 from horde.queue.domain.params import KNOWN_SAMPLERS
-from horde.queue.domain.roles import Role, at_least
+from horde.queue.domain.roles import Role
 from horde.queue.dto import Actor
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.discord_bot import GiftResult, GuildSettings
@@ -42,7 +42,6 @@ __all__ = [
     "Role",
     "Signer",
     "SubmitAsk",
-    "at_least",
     "clock",
     "running_sweeps",
 ]

@@ -7,7 +7,6 @@ import logging
 
 from horde.queue import dto, errors
 from horde.queue.domain.jobs import JobState
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.service.requests import RequestService
 from horde.queue.store import jobs as job_store, requests as request_store
@@ -36,7 +35,7 @@ def is_owner(actor: dto.Actor | None, req: RequestRow) -> bool:
 
 def can_view(actor: dto.Actor | None, req: RequestRow, job: JobRow | None = None) -> bool:
     """Owners and moderators see everything; others see a result only once its owner made it public."""
-    if is_owner(actor, req) or (actor is not None and at_least(actor.role, Role.MODERATOR)):
+    if is_owner(actor, req) or (actor is not None and actor.is_moderator):
         return True
     return bool(job is not None and job.public)
 
@@ -120,7 +119,7 @@ class Gallery:
     async def delete(self, actor: dto.Actor, generation_id: str) -> None:
         """Remove a result from the gallery: its file goes, the job row stays (the ledger refers to it)."""
         job, req = await self._rows(generation_id)
-        if not is_owner(actor, req) and not at_least(actor.role, Role.MODERATOR):
+        if not is_owner(actor, req) and not actor.is_moderator:
             raise errors.NotOwnerError
         async with self.ctx.db.write() as conn:
             await job_store.set_flags(conn, [generation_id], result_state=DELETED, result_key=None, public=False)

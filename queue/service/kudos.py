@@ -7,9 +7,9 @@ import logging
 
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules
-from horde.queue.domain.roles import AccountKind, Role
+from horde.queue.domain.roles import AccountKind
 from horde.queue.service.context import Context
-from horde.queue.service.users import UserService, require_role
+from horde.queue.service.users import UserService, require_moderator
 from horde.queue.store import ledger, requests as request_store, users as user_store
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class KudosService:
         """A user's ledger, newest first (another user's: moderators only)."""
         target = actor.user_id if user_id is None else user_id
         if target != actor.user_id:
-            require_role(actor, Role.MODERATOR)
+            require_moderator(actor)
         async with self.ctx.db.read() as conn:
             rows = await ledger.history(conn, target, limit=min(limit, 500), before_id=before_id)
         return [

@@ -9,9 +9,8 @@ import unicodedata
 
 from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
-from horde.queue.service.users import require_role
+from horde.queue.service.users import require_moderator
 from horde.queue.store import audit, moderation as mod_store
 
 FILTER_REFRESH_SECONDS = 10.0
@@ -75,7 +74,7 @@ class Moderation:
             if ftype in BLOCKING_TYPES and replacement is None and pattern.search(text)
         ]
         if blocked:
-            if actor.ip and not at_least(actor.role, Role.MODERATOR):
+            if actor.ip and not actor.is_moderator:
                 await self._timeout(actor.ip, minutes=3, reason="blocked prompt", by=None)
             raise errors.CorruptPromptError
         positive, sep, negative = prompt.partition("###")
@@ -87,7 +86,7 @@ class Moderation:
         return positive + sep + negative
 
     async def list_filters(self, actor: dto.Actor, filter_type: int | None = None) -> list[dto.FilterInfo]:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         async with self.ctx.db.read() as conn:
             rows = await mod_store.filters(conn, filter_type)
         return [dto.FilterInfo(r.id, r.regex, r.filter_type, r.description, r.replacement) for r in rows]
@@ -102,7 +101,7 @@ class Moderation:
         replacement: str | None = None,
         filter_id: int | None = None,
     ) -> dto.FilterInfo:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         try:
             re.compile(regex)
         except re.error as exc:
@@ -131,7 +130,7 @@ class Moderation:
         return dto.FilterInfo(filter_id, regex, filter_type, description, replacement)
 
     async def delete_filter(self, actor: dto.Actor, filter_id: int) -> None:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             if await mod_store.filter_by_id(conn, filter_id) is None:
@@ -169,19 +168,19 @@ class Moderation:
     async def put_ip_timeout(
         self, actor: dto.Actor, ip: str, *, hours: float, reason: str | None = None
     ) -> dto.IpTimeoutInfo:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         if not 0 < hours <= 24 * 30:
             raise errors.ValidationError("hours must be more than 0 and at most 720.", {"hours": "0-720"})
         expires = await self._timeout(ip, minutes=hours * 60, reason=reason, by=actor.user_id)
         return dto.IpTimeoutInfo(ip, expires, reason)
 
     async def delete_ip_timeout(self, actor: dto.Actor, ip: str) -> bool:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         async with self.ctx.db.write() as conn:
             return await mod_store.delete_timeout(conn, ip) > 0
 
     async def ip_timeouts(self, actor: dto.Actor) -> list[dto.IpTimeoutInfo]:
-        require_role(actor, Role.MODERATOR)
+        require_moderator(actor)
         async with self.ctx.db.read() as conn:
             rows = await mod_store.timeouts(conn, self.ctx.clock())
         return [dto.IpTimeoutInfo(r.ip, r.expires_at, r.reason) for r in rows]

@@ -8,9 +8,9 @@ import logging
 import uuid
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules, params as params_mod
+from horde.queue.domain import kudos as kudos_rules, params as params_mod, roles as roles_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
-from horde.queue.domain.roles import AccountKind, Role, at_least
+from horde.queue.domain.roles import AccountKind
 from horde.queue.service import request_checks, request_status, sharedkeys
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.capacity import Capacity
@@ -164,7 +164,7 @@ class RequestService:
         """The upfront kudos a big request holds (refused when the requester cannot spare them), its priority and
         rank, and the taxes it pays now."""
         estimate, upfront = admitted.estimate, 0.0
-        if admitted.needs_upfront and not at_least(Role(user.role), Role.TRUSTED):
+        if admitted.needs_upfront and not roles_mod.is_trusted(roles_mod.from_flags(user)):
             reserved = await request_store.reserved_milli(conn, user.id)
             spare = kudos_rules.from_milli(kudos_rules.spare_milli(user.kudos_milli, actor.kind, reserved))
             if spare < estimate:
@@ -285,7 +285,7 @@ class RequestService:
 
     @staticmethod
     def _check_owner(actor: dto.Actor, req: RequestRow) -> None:
-        if req.user_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+        if req.user_id != actor.user_id and not actor.is_moderator:
             raise errors.NotOwnerError
         if actor.is_anonymous and req.ip and actor.ip and req.ip != actor.ip:
             raise errors.NotOwnerError

@@ -9,7 +9,6 @@ from typing import Any
 
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service import keys
 from horde.queue.service.context import Context
 from horde.queue.service.users import actor_from_row
@@ -82,7 +81,7 @@ class SharedKeyService:
         secret_key = str(uuid.uuid4())
         key_id = keys.shared_key_handle(self.ctx.secret, secret_key)
         async with self.ctx.db.write() as conn:
-            cap = KEYS_PER_USER[at_least(actor.role, Role.TRUSTED)]
+            cap = KEYS_PER_USER[actor.is_trusted]
             if await key_store.count_for_user(conn, actor.user_id) >= cap:
                 raise errors.ForbiddenError(f"You can have at most {cap} shared keys.")
             await key_store.insert(
@@ -133,7 +132,7 @@ class SharedKeyService:
             row = await key_store.by_id(conn, key_id)
             if row is None:
                 raise errors.SharedKeyNotFoundError
-            if row.user_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+            if row.user_id != actor.user_id and not actor.is_moderator:
                 raise errors.NotOwnerError
             await key_store.delete(conn, key_id)
 

@@ -11,7 +11,6 @@ from typing import Any
 from horde.queue import dto, errors
 from horde.queue.domain import params as params_mod
 from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.context import Context
 from horde.queue.store import styles as style_store
@@ -129,7 +128,7 @@ class StyleService:
 
     async def create(self, actor: dto.Actor, kind: GenerationKind, **fields: Any) -> dto.StyleInfo:
         """A new style; ``name`` and ``prompt`` are required (the prompt defaults as AI Horde's do)."""
-        if actor.is_anonymous or not at_least(actor.role, Role.TRUSTED):
+        if actor.is_anonymous or not actor.is_trusted:
             raise errors.StylesRequiresCustomizerError
         given = {k: v for k, v in fields.items() if v is not None}
         given.setdefault("prompt", "{p}{np}" if kind is GenerationKind.IMAGE else "{p}")
@@ -189,7 +188,7 @@ class StyleService:
         row = await style_store.by_id(conn, style_id) if _is_uuid(style_id) else None
         if row is None:
             raise errors.StyleNotFoundError
-        if row.owner_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+        if row.owner_id != actor.user_id and not actor.is_moderator:
             raise errors.NotOwnerError
         return row
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from horde.queue import dto, errors
 from horde.queue.domain import params as params_mod
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.context import Context
 from horde.queue.store import teams as team_store
 from horde.queue.store.rows import WorkerRow
@@ -75,7 +74,7 @@ class TeamService:
             row = await team_store.by_id(conn, team_id)
             if row is None:
                 raise errors.TeamNotFoundError
-            if row.owner_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+            if row.owner_id != actor.user_id and not actor.is_moderator:
                 raise errors.NotOwnerError
             values: dict[str, Any] = {}
             if name is not None:
@@ -92,7 +91,7 @@ class TeamService:
 
     async def delete(self, actor: dto.Actor, team_id: str) -> dto.TeamInfo:
         team = await self.get(team_id)
-        if team.owner_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+        if team.owner_id != actor.user_id and not actor.is_moderator:
             raise errors.NotOwnerError
         async with self.ctx.db.write() as conn:
             await team_store.delete(conn, team_id)

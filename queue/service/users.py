@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules, params as params_mod
-from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, AccountKind, Role, at_least
-from horde.queue.service import keys
+from horde.queue.domain import kudos as kudos_rules, roles as roles_mod
+from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, AccountKind, Role
+from horde.queue.service import keys, user_changes
 from horde.queue.service.context import Context
 from horde.queue.store import (
     audit,
@@ -22,21 +23,27 @@ from horde.queue.store.rows import UserRow
 logger = logging.getLogger(__name__)
 
 MAX_ID = 2**31 - 1
-SYSTEM = dto.Actor(user_id=-1, username="system", role=Role.ADMIN, kind=AccountKind.REGISTERED)
+SYSTEM = dto.Actor(user_id=-1, username="system", roles=roles_mod.preset(Role.ADMIN), kind=AccountKind.REGISTERED)
 
 
-def user_info(row: UserRow, worker_count: int = 0) -> dto.UserInfo:
+def user_info(row: UserRow, worker_count: int = 0, *, viewer: dto.Actor | None = None) -> dto.UserInfo:
+    """The account as ``viewer`` may see it: contact for the user and moderators, the comment for moderators."""
+    sees_private = viewer is not None and (viewer.is_moderator or viewer.user_id == row.id)
     return dto.UserInfo(
         id=row.id,
         username=row.username,
         kind=AccountKind(row.kind),
-        role=Role(row.role),
+        roles=roles_mod.from_flags(row),
         kudos=kudos_rules.from_milli(row.kudos_milli),
-        flagged=row.flagged,
         suspended=row.suspended,
         concurrency=row.concurrency,
         created_at=row.created_at,
         worker_count=worker_count,
+        worker_invited=row.worker_invited,
+        deleted=row.deleted_at is not None,
+        contact=row.contact if sees_private else None,
+        private=sees_private,
+        admin_comment=row.admin_comment if viewer is not None and viewer.is_moderator else None,
     )
 
 
@@ -44,25 +51,25 @@ def actor_from_row(row: UserRow, *, ip: str | None, client_agent: str | None) ->
     return dto.Actor(
         user_id=row.id,
         username=row.username,
-        role=Role(row.role),
+        roles=roles_mod.from_flags(row),
         kind=AccountKind(row.kind),
-        flagged=row.flagged,
         ip=ip,
         client_agent=client_agent,
     )
 
 
-def require_role(actor: dto.Actor, role: Role) -> None:
-    if not at_least(actor.role, role):
-        raise errors.NotAdminError() if role is Role.ADMIN else errors.NotModeratorError()
+def require_moderator(actor: dto.Actor) -> None:
+    """Moderators and admins pass; anyone else gets ``NotModerator``."""
+    if not actor.is_moderator:
+        raise errors.NotModeratorError
 
 
-def check_username(username: str) -> str:
-    params_mod.reject_nul_bytes(username, "username")
-    name = " ".join(username.split())
-    if not 1 <= len(name) <= 100:
-        raise errors.ValidationError("A username has 1 to 100 characters.", {"username": "1-100 characters"})
-    return name
+def require_admin(actor: dto.Actor) -> None:
+    if not actor.is_admin:
+        raise errors.NotAdminError
+
+
+check_username = user_changes.check_username
 
 
 class UserService:
@@ -81,7 +88,6 @@ class UserService:
                     user_id=ANONYMOUS_USER_ID,
                     username="Anonymous",
                     kind=AccountKind.ANONYMOUS.value,
-                    role=Role.USER.value,
                     api_key_hash=keys.hash_api_key(self.ctx.secret, ANONYMOUS_API_KEY),
                     concurrency=self.ctx.settings.default_concurrency,
                     now=now,
@@ -96,7 +102,6 @@ class UserService:
         return dto.Actor(
             user_id=ANONYMOUS_USER_ID,
             username="Anonymous",
-            role=Role.USER,
             kind=AccountKind.ANONYMOUS,
             ip=ip,
             client_agent=client_agent,
@@ -130,15 +135,18 @@ class UserService:
         actor: dto.Actor,
         username: str,
         *,
-        role: Role = Role.USER,
+        role: Role | None = None,
+        roles: Iterable[Role] = (),
         kudos: float = 0.0,
         concurrency: int | None = None,
         kind: AccountKind = AccountKind.REGISTERED,
         external_id: str | None = None,
     ) -> dto.NewUser:
-        """Create an account (admins; or anyone registering themselves with the defaults)."""
-        if role is not Role.USER or kudos or concurrency is not None:
-            require_role(actor, Role.ADMIN)
+        """Create an account (admins; or anyone registering themselves with the defaults). ``role`` is a
+        shorthand (moderator brings trusted, admin brings both); ``roles`` adds any other flags."""
+        granted = roles_mod.preset(role) | roles_mod.with_implied(roles)
+        if granted or kudos or concurrency is not None:
+            require_admin(actor)
         if kudos < 0:
             raise errors.KudosValidationError("Starting kudos cannot be negative.", {"kudos": "must be >= 0"})
         if concurrency is not None and not 1 <= concurrency <= 1000:
@@ -151,7 +159,7 @@ class UserService:
                 conn,
                 username=name,
                 kind=kind.value,
-                role=role.value,
+                roles=[r.value for r in granted],
                 api_key_hash=keys.hash_api_key(self.ctx.secret, api_key),
                 concurrency=concurrency or self.ctx.settings.default_concurrency,
                 external_id=external_id,
@@ -211,7 +219,7 @@ class UserService:
             if row is None:
                 raise errors.UserNotFoundError
             count = await worker_store.count_for_owner(conn, user_id)
-        return user_info(row, count)
+        return user_info(row, count, viewer=actor)
 
     async def me(self, actor: dto.Actor) -> dto.UserInfo:
         return await self.get(actor, actor.user_id)
@@ -237,67 +245,38 @@ class UserService:
     # --- changing -------------------------------------------------------------------------------------------
 
     async def modify(self, actor: dto.Actor, user_id: int, **changes: Any) -> dto.UserInfo:
-        """Moderators change the flags, concurrency, name and contact of users below them; only admins change roles
-        and kudos, or act on moderators and admins."""
-        require_role(actor, Role.MODERATOR)
-        if "kudos" in changes:
-            require_role(actor, Role.ADMIN)
-        allowed = {"role", "flagged", "suspended", "concurrency", "kudos", "username", "contact"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise errors.ValidationError(f"Cannot change {sorted(unknown)}.")
+        """A moderator's change to an account (``user_changes`` holds the rules): role flags, concurrency, name,
+        contact; kudos (a ledger entry, with ``kudos_reason``) and the moderator and admin flags are for admins.
+        Moderators act only on accounts below them. Every change is audited with its before and after."""
+        require_moderator(actor)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
-            row = await user_store.by_id(conn, user_id)
+            row = await user_store.lock(conn, user_id) if 0 <= user_id <= MAX_ID else None
             if row is None:
                 raise errors.UserNotFoundError
-            if user_id == ANONYMOUS_USER_ID and ({"role", "kudos"} & set(changes)):
-                raise errors.AnonForbiddenError("The anonymous user can hold no role or kudos.")
-            if not at_least(actor.role, Role.ADMIN) and at_least(Role(row.role), Role.MODERATOR):
-                raise errors.NotAdminError("Only admins act on moderators and admins, a moderator's own account too.")
-            values = _user_values(actor, changes)
-            if values:
-                await user_store.update(conn, user_id, **values)
-            if changes.get("kudos"):
+            change = user_changes.plan(actor, row, changes, self.ctx.settings.default_concurrency)
+            if change.values:
+                await user_store.update(conn, user_id, **change.values)
+            if change.kudos:
                 await ledger.append(
                     conn,
                     user_id=user_id,
-                    amount_milli=kudos_rules.to_milli(float(changes["kudos"])),
+                    amount_milli=kudos_rules.to_milli(change.kudos),
                     kind=kudos_rules.EntryKind.ADMIN_GRANT,
                     now=now,
-                    memo=f"by {actor.display_name}",
+                    memo=f"{actor.display_name}: {change.reason}"[:200],
                 )
+            after = await user_store.by_id(conn, user_id)
+            if after is None:  # pragma: no cover - written in this transaction
+                raise errors.UserNotFoundError
             await audit.record(
                 conn,
                 actor_id=actor.user_id,
                 action="user_modified",
                 target_type="user",
                 target_id=str(user_id),
-                details=changes,
+                details=user_changes.audit_details(row, after, change),
                 now=now,
             )
-            row = await user_store.by_id(conn, user_id)
-        if row is None:  # pragma: no cover - written in this transaction
-            raise errors.UserNotFoundError
-        return user_info(row)
-
-
-def _user_values(actor: dto.Actor, changes: dict[str, Any]) -> dict[str, Any]:
-    """The column values of a moderator's change to a user (roles: admins only)."""
-    values: dict[str, Any] = {}
-    if "role" in changes:
-        require_role(actor, Role.ADMIN)
-        values["role"] = Role(changes["role"]).value
-    for flag in ("flagged", "suspended"):
-        if flag in changes:
-            values[flag] = bool(changes[flag])
-    if "concurrency" in changes:
-        concurrency = int(changes["concurrency"])
-        if not 1 <= concurrency <= 1000:
-            raise errors.ValidationError("Concurrency must be 1 to 1000.", {"concurrency": "1-1000"})
-        values["concurrency"] = concurrency
-    if "username" in changes:
-        values["username"] = check_username(str(changes["username"]))
-    if "contact" in changes:
-        values["contact"] = str(changes["contact"])[:500]
-    return values
+        logger.info("user_modified", extra={"action": "user_modified", "user_id": user_id, "actor": actor.user_id})
+        return user_info(after, viewer=actor)

@@ -7,13 +7,12 @@ import logging
 from typing import Any
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules
-from horde.queue.domain.roles import Role, at_least
+from horde.queue.domain import kudos as kudos_rules, roles as roles_mod
 from horde.queue.service.capacity import Capacity, things_per_second
 from horde.queue.service.context import Context
 from horde.queue.service.pops import PopService
 from horde.queue.service.submits import SubmitService
-from horde.queue.service.users import require_role
+from horde.queue.service.users import require_moderator
 from horde.queue.store import (
     audit,
     users as user_store,
@@ -78,7 +77,7 @@ class WorkerService:
         result = set()
         for owner_id in owner_ids:
             owner = await user_store.by_id(conn, owner_id)
-            if owner is not None and at_least(Role(owner.role), Role.TRUSTED):
+            if owner is not None and roles_mod.is_trusted(roles_mod.from_flags(owner)):
                 result.add(owner_id)
         return result
 
@@ -101,11 +100,11 @@ class WorkerService:
             row = await worker_store.by_id(conn, worker_id)
             if row is None:
                 raise errors.WorkerNotFoundError
-            is_mod = at_least(actor.role, Role.MODERATOR)
+            is_mod = actor.is_moderator
             if row.owner_id != actor.user_id and not is_mod:
                 raise errors.NotOwnerError
             if "paused" in changes:
-                require_role(actor, Role.MODERATOR)
+                require_moderator(actor)
             values = _worker_values(changes)
             if "name" in values and await worker_store.by_name(conn, values["name"]) is not None:
                 raise errors.NameAlreadyExistsError
@@ -128,7 +127,7 @@ class WorkerService:
             row = await worker_store.by_id(conn, worker_id)
             if row is None:
                 raise errors.WorkerNotFoundError
-            if row.owner_id != actor.user_id and not at_least(actor.role, Role.MODERATOR):
+            if row.owner_id != actor.user_id and not actor.is_moderator:
                 raise errors.NotOwnerError
             await worker_store.delete(conn, worker_id)
         self.capacity.invalidate()

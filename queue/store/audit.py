@@ -11,6 +11,17 @@ from horde.queue.store import tables
 from horde.queue.store.connection import Connection
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as JSON can hold it: nested dicts and lists kept, datetimes as ISO text, anything else as text."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value if isinstance(value, str | int | float | bool | None) else str(value)
+
+
 async def record(
     conn: Connection,
     *,
@@ -21,10 +32,7 @@ async def record(
     details: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    plain = {
-        key: value if isinstance(value, str | int | float | bool | None) else str(value)
-        for key, value in details.items()
-    }
+    plain = _plain(details)
     await conn.execute(
         tables.audit_log.insert().values(
             actor_id=actor_id,

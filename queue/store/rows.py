@@ -84,7 +84,6 @@ class UserRow(NamedTuple):
     id: int
     username: str
     kind: str
-    role: str
     flagged: bool
     suspended: bool
     api_key_hash: str | None
@@ -94,6 +93,17 @@ class UserRow(NamedTuple):
     contact: str | None
     created_at: dt.datetime
     last_active_at: dt.datetime | None
+    trusted: bool
+    customizer: bool
+    vpn: bool
+    service: bool
+    education: bool
+    special: bool
+    moderator: bool
+    admin: bool
+    worker_invited: int
+    admin_comment: str | None
+    deleted_at: dt.datetime | None
 
 
 class WorkerRow(NamedTuple):

@@ -58,7 +58,6 @@ users = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("username", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
     sa.Column("flagged", sa.Boolean, nullable=False, default=False),
     sa.Column("suspended", sa.Boolean, nullable=False, default=False),
     sa.Column("api_key_hash", sa.String(64), nullable=True, unique=True),
@@ -68,6 +67,14 @@ users = sa.Table(
     sa.Column("contact", sa.String(500), nullable=True),
     _created(),
     sa.Column("last_active_at", UtcDateTime(), nullable=True),
+    # role flags (horde.queue.domain.roles.Role; ``flagged`` above is one too), migration 0007
+    *(
+        sa.Column(name, sa.Boolean, nullable=False, default=False, server_default=sa.false())
+        for name in ("trusted", "customizer", "vpn", "service", "education", "special", "moderator", "admin")
+    ),
+    sa.Column("worker_invited", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column("admin_comment", sa.String(500), nullable=True),
+    sa.Column("deleted_at", UtcDateTime(), nullable=True),  #: soft-deleted (upstream's first DELETE)
 )
 
 kudos_ledger = sa.Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ async def insert(
     *,
     username: str,
     kind: str,
-    role: str,
+    roles: Iterable[str] = (),
     api_key_hash: str | None,
     concurrency: int,
     now: dt.datetime,
@@ -28,7 +29,6 @@ async def insert(
     values: dict[str, Any] = {
         "username": username,
         "kind": kind,
-        "role": role,
         "api_key_hash": api_key_hash,
         "external_id": external_id,
         "concurrency": concurrency,
@@ -38,6 +38,7 @@ async def insert(
         "created_at": now,
         "last_active_at": now,
     }
+    values |= dict.fromkeys(roles, True)
     if user_id is not None:
         values["id"] = user_id
     result = await conn.execute(tables.users.insert().values(**values).returning(tables.users.c.id))

@@ -44,7 +44,7 @@ class Keys:
     def __init__(self, service: HordeService) -> None:
         self.service = service
 
-    async def user(self, name: str, *, kudos: float = 0.0, role: Role = Role.USER) -> str:
+    async def user(self, name: str, *, kudos: float = 0.0, role: Role | None = None) -> str:
         created = await self.service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
         return created.api_key
 

@@ -39,7 +39,7 @@ class LiveHorde:
     url: str
     settings: WebSettings
 
-    def make_user(self, name: str, *, kudos: float = 0.0, role: Role = Role.USER) -> tuple[str, int]:
+    def make_user(self, name: str, *, kudos: float = 0.0, role: Role | None = None) -> tuple[str, int]:
         """A user made straight in the database (as ``horde users create`` does): (API key, user id)."""
 
         async def create() -> tuple[str, int]:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from horde.queue import errors
-from horde.queue.service import KNOWN_SAMPLERS, GenerationKind, Role, at_least
+from horde.queue.service import KNOWN_SAMPLERS, GenerationKind
 from horde.webapp import appstate, ratelimit, security, templating
 from horde.webapp.pages import forms
 
@@ -49,11 +49,11 @@ async def _page(
     service = appstate.service(request)
     image = await service.styles.listing(GenerationKind.IMAGE, viewer=actor)
     text = await service.styles.listing(GenerationKind.TEXT, viewer=actor)
-    is_mod = at_least(actor.role, Role.MODERATOR)
+    is_mod = actor.is_moderator
     context = {
         "image_styles": image,
         "text_styles": text,
-        "can_create": not actor.is_anonymous and at_least(actor.role, Role.TRUSTED),
+        "can_create": not actor.is_anonymous and actor.is_trusted,
         "deletable": {s.id for s in [*image, *text] if is_mod or s.owner_id == actor.user_id},
         "form": values,
         "samplers": sorted(KNOWN_SAMPLERS, key=str.lower),

@@ -10,7 +10,6 @@ from typing import Any
 from horde.queue import dto, errors
 from horde.queue.domain import matching, params as params_mod
 from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.store.rows import Popper, WorkerRow
 
 MAX_WORKER_MODELS = 300
@@ -90,7 +89,7 @@ def profile(pop: Pop, worker_id: str) -> matching.WorkerProfile:
         models=frozenset(pop.models),
         max_pixels=ask.max_pixels,
         nsfw=ask.nsfw,
-        trusted=at_least(pop.actor.role, Role.TRUSTED),
+        trusted=pop.actor.is_trusted,
         allow_img2img=ask.allow_img2img,
         allow_painting=ask.allow_painting,
         allow_lora=ask.allow_lora,

@@ -9,7 +9,6 @@ from typing import Any
 from horde.queue import errors
 from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.jobs import GenerationKind
-from horde.queue.domain.roles import Role, at_least
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.pops.asks import Pop, Worker, capabilities
@@ -83,7 +82,7 @@ class CheckIns:
         """A worker's first pop: (None, its new row, checked in at ``now``), or (the row a concurrent first pop
         made, None), to be checked in."""
         actor = pop.actor
-        allowed = WORKERS_TRUSTED if at_least(actor.role, Role.TRUSTED) else WORKERS_UNTRUSTED
+        allowed = WORKERS_TRUSTED if actor.is_trusted else WORKERS_UNTRUSTED
         if await worker_store.count_for_owner(conn, actor.user_id) >= allowed:
             raise errors.TooManyWorkersError
         worker_id = str(uuid.uuid4())

@@ -97,7 +97,10 @@ async def test_a_moderator_changes_a_user_and_the_audit_log_records_it(service: 
     async with service.ctx.db.read() as conn:
         [entry] = await audit.recent(conn, limit=1)
     assert (entry.actor_id, entry.action, entry.target_id) == (moderator.user_id, "user_modified", str(carol.user_id))
-    assert entry.details == {"flagged": True, "concurrency": 7}
+    assert entry.details == {
+        "before": {"flagged": False, "concurrency": 30},
+        "after": {"flagged": True, "concurrency": 7},
+    }
 
 
 async def test_a_plain_user_cannot_change_anyone(service: HordeService) -> None:
@@ -108,13 +111,17 @@ async def test_a_plain_user_cannot_change_anyone(service: HordeService) -> None:
     assert (await service.users.get(SYSTEM, carol.user_id)).concurrency != 100
 
 
-async def test_only_admins_change_roles(service: HordeService) -> None:
+async def test_only_admins_grant_moderator_and_moderators_grant_the_other_flags(service: HordeService) -> None:
     carol = await factories.make_user(service, "carol")
     moderator = await factories.make_user(service, "mod", role=Role.MODERATOR)
-    with pytest.raises(errors.NotAdminError):
-        await service.users.modify(moderator, carol.user_id, role="trusted")
+    for flag in ("moderator", "admin"):
+        with pytest.raises(errors.NotAdminError):
+            await service.users.modify(moderator, carol.user_id, **{flag: True})
+    trusted = await service.users.modify(moderator, carol.user_id, trusted=True, customizer=True)
+    assert trusted.roles == {Role.TRUSTED, Role.CUSTOMIZER}
     admin = await factories.make_user(service, "boss", role=Role.ADMIN)
-    assert (await service.users.modify(admin, carol.user_id, role="trusted")).role is Role.TRUSTED
+    promoted = await service.users.modify(admin, carol.user_id, trusted=False, moderator=True)
+    assert promoted.roles == {Role.MODERATOR, Role.TRUSTED, Role.CUSTOMIZER}  # moderator brings trusted
 
 
 async def test_an_unknown_change_is_refused(service: HordeService) -> None:

@@ -33,8 +33,13 @@ class UserDetails(Output):
     service: bool = False
     education: bool = False
     customizer: bool = False
+    deleted: bool = False
     worker_invited: int = 0
     sharedkey_ids: list[str] | None = None
+    vpn: bool | None = Field(None, description="Shown to the user and moderators.")
+    special: bool | None = Field(None, description="Shown to the user and moderators.")
+    contact: str | None = Field(None, description="Shown to the user and moderators.")
+    admin_comment: str | None = Field(None, description="Shown to moderators.")
 
 
 class UsersQuery(Input):
@@ -43,23 +48,40 @@ class UsersQuery(Input):
 
 
 class ModifyUserInput(Input):
-    kudos: float | None = Field(None, ge=-1_000_000_000, le=1_000_000_000)
+    kudos: float | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="A change (admins).")
+    kudos_reason: str | None = Field(None, max_length=150, description="Why kudos change (kept in the ledger).")
     concurrency: int | None = Field(None, ge=1, le=1000)
-    moderator: bool | None = None
+    worker_invited: int | None = Field(None, ge=0, le=100)
+    moderator: bool | None = Field(None, description="Admins only; also sets trusted.")
     trusted: bool | None = None
     flagged: bool | None = None
+    customizer: bool | None = None
+    vpn: bool | None = None
+    service: bool | None = None
+    education: bool | None = None
+    special: bool | None = None
+    reset_suspicion: bool | None = None
     username: str | None = Field(None, min_length=1, max_length=100)
     contact: str | None = Field(None, max_length=500)
+    admin_comment: str | None = Field(None, max_length=500)
 
 
 class ModifyUser(Output):
     new_kudos: float | None = None
     concurrency: int | None = None
+    worker_invited: int | None = None
     moderator: bool | None = None
     trusted: bool | None = None
     flagged: bool | None = None
+    customizer: bool | None = None
+    vpn: bool | None = None
+    service: bool | None = None
+    education: bool | None = None
+    special: bool | None = None
+    new_suspicion: int | None = None
     new_username: str | None = None
     contact: str | None = None
+    admin_comment: str | None = None
 
 
 class KudosTransferInput(Input):

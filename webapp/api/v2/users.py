@@ -6,16 +6,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto, errors
-from horde.queue.service import clock
+from horde.queue.service import Role, clock
 from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import base, users as schemas
 
-MODERATOR_ROLES = ("moderator", "admin")
-TRUSTED_ROLES = ("trusted", "moderator", "admin")
+#: the role flags ``PUT /v2/users/{id}`` takes, by upstream's names (admin is not among them, as upstream)
+FLAG_FIELDS = ("moderator", "trusted", "flagged", "customizer", "vpn", "service", "education", "special")
+OTHER_FIELDS = ("kudos", "kudos_reason", "concurrency", "worker_invited", "username", "contact", "admin_comment")
 
 
 def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> schemas.UserDetails:
+    """Public fields always; ``vpn``, ``special``, ``contact`` and the comment where the service says the caller
+    may see them (the user themself or a moderator)."""
+    private = info.private
     return schemas.UserDetails(
         username=info.display_name,
         id=info.id,
@@ -23,11 +27,21 @@ def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> sch
         concurrency=info.concurrency,
         worker_count=info.worker_count,
         account_age=max(0, int((clock.now() - info.created_at).total_seconds())),
-        moderator=info.role.value in MODERATOR_ROLES,
-        trusted=info.role.value in TRUSTED_ROLES,
+        moderator=info.moderator,
+        trusted=info.trusted,
         flagged=info.flagged,
+        suspicious=info.suspicion,
         pseudonymous=info.kind.value == "pseudonymous",
+        service=info.has(Role.SERVICE),
+        education=info.has(Role.EDUCATION),
+        customizer=info.has(Role.CUSTOMIZER),
+        deleted=info.deleted,
+        worker_invited=info.worker_invited,
         sharedkey_ids=sharedkey_ids,
+        vpn=info.has(Role.VPN) if private else None,
+        special=info.has(Role.SPECIAL) if private else None,
+        contact=info.contact,
+        admin_comment=info.admin_comment,
     )
 
 
@@ -65,21 +79,20 @@ async def modify_user(request: Request) -> Response:
         error = errors.ValidationError("Nothing to change.")
         error.rc = "NoUserModSelected"
         raise error
-    changes: dict[str, object] = {k: v for k, v in fields.items() if k in ("kudos", "concurrency", "flagged")}
-    changes |= {k: v for k, v in fields.items() if k in ("username", "contact")}
-    if "moderator" in fields:
-        changes["role"] = "moderator" if fields["moderator"] else "user"
-    elif "trusted" in fields:
-        changes["role"] = "trusted" if fields["trusted"] else "user"
+    changes = {k: v for k, v in fields.items() if k in FLAG_FIELDS or k in OTHER_FIELDS}
+    if fields.get("reset_suspicion"):
+        changes["reset_suspicion"] = True
     info = await appstate.service(request).users.modify(who, user_id, **changes)
+    flags = {name: info.has(Role(name)) for name in FLAG_FIELDS if name in fields}
     answer = schemas.ModifyUser(
         new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
         concurrency=info.concurrency if "concurrency" in fields else None,
-        moderator=info.role.value in MODERATOR_ROLES if "moderator" in fields else None,
-        trusted=info.role.value in TRUSTED_ROLES if "trusted" in fields else None,
-        flagged=info.flagged if "flagged" in fields else None,
+        worker_invited=info.worker_invited if "worker_invited" in fields else None,
+        new_suspicion=info.suspicion if "reset_suspicion" in fields else None,
         new_username=info.display_name if "username" in fields else None,
         contact=fields.get("contact"),
+        admin_comment=fields.get("admin_comment"),
+        **flags,
     )
     return JSONResponse(dump(answer))
 
