@@ -61,13 +61,13 @@ class BotThread(threading.Thread):
             bot = MastodonBot(service, self.settings, Api(client, backoff=self.backoff))
             await bot.start()
             await bot.resume()
-            self.ready.set()
             while not self._stopping.is_set():
                 self._keep_streaming(client, wake)
                 try:
                     await bot.catch_up()
                 except Exception:
                     logger.warning("mastodon_poll_failed", exc_info=True, extra={"action": "mastodon_poll_failed"})
+                self.ready.set()  # after the first look at the notifications
                 wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(wake, self._stopping), timeout=self.settings.poll_interval)
@@ -89,6 +89,10 @@ class BotThread(threading.Thread):
         except Exception:  # noqa: BLE001 - no streaming API: polling carries on
             self._stream = None
             logger.info("mastodon_stream_unavailable", extra={"action": "mastodon_stream_unavailable"})
+
+    def streaming(self) -> bool:
+        """Whether the user stream is connected and receiving."""
+        return self._stream is not None and bool(self._stream.is_receiving())
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.loop is not None and self._stopping is not None and not self.loop.is_closed():

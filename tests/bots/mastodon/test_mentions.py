@@ -8,7 +8,7 @@ import time
 
 from mastodon_mock.testing.server import MockServer
 
-from tests.bots.mastodon.conftest import Bot, client, replies_to, reply_to
+from tests.bots.mastodon.conftest import Bot, client, replies_to, reply_to, wait_for
 
 
 def test_a_mention_is_answered_with_images_alt_text_and_a_content_warning(bot: Bot, instance: MockServer) -> None:
@@ -101,3 +101,16 @@ def test_images_all_held_back_by_the_safety_filter_get_their_reply(bot: Bot, ins
     mention = client(instance, "heidi").status_post("@horde draw me a sunflower")
     reply = reply_to(instance, mention)
     assert "held back by the safety filter" in reply["content"] and not reply["media_attachments"]
+
+
+def test_the_streaming_api_wakes_the_bot_before_its_next_poll(bot: Bot, instance: MockServer) -> None:
+    thread = bot.start(poll_interval=300)  # a poll at start, then none for five minutes: only the stream wakes it
+    wait_for(thread.streaming, timeout=20, what="the user stream")
+    mention = client(instance, "ivan").status_post("@horde draw me a comet")
+    assert reply_to(instance, mention, timeout=40)["media_attachments"]
+
+
+def test_without_streaming_polling_alone_answers(bot: Bot, instance: MockServer) -> None:
+    bot.start(streaming=False, poll_interval=0.5)
+    mention = client(instance, "ivan").status_post("@horde draw me a meteor shower")
+    assert reply_to(instance, mention)["media_attachments"]
