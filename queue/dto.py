@@ -299,3 +299,27 @@ class SweepReport:
     requeued: int = 0
     faulted: int = 0
     expired: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    """One moderator or admin action: who, what, on what, when, and the values before and after."""
+
+    id: int
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    target_type: str
+    target_id: str
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+    @property
+    def before(self) -> dict[str, Any]:
+        value = self.details.get("before")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def after(self) -> dict[str, Any]:
+        value = self.details.get("after")
+        return value if isinstance(value, dict) else {}

@@ -7,6 +7,7 @@ import json
 from horde.queue import clock as clock_mod
 from horde.queue.domain.model_reference import ModelReference
 from horde.queue.service import key_scope, keys
+from horde.queue.service.audit_log import AuditLog
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.discord_bot import DiscordService
@@ -41,6 +42,7 @@ class HordeService:
         self.sessions = SessionService(ctx)
         self.kudos = KudosService(ctx, self.users)
         self.moderation = Moderation(ctx)
+        self.audit = AuditLog(ctx)
         self.styles = StyleService(ctx)
         self.sharedkeys = SharedKeyService(ctx)
         positions = QueuePositions(ctx.settings.queue_position_cache_seconds)

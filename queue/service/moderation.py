@@ -9,6 +9,7 @@ import unicodedata
 
 from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
+from horde.queue.service import ip_blocks
 from horde.queue.service.context import Context
 from horde.queue.service.users import require_moderator
 from horde.queue.store import audit, moderation as mod_store
@@ -37,6 +38,7 @@ class _Filters:
 class Moderation:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.ips = ip_blocks.IpBlocks(ctx)
         self._filters: _Filters | None = None
 
     # --- prompt filters -------------------------------------------------------------------------------------
@@ -111,11 +113,14 @@ class Moderation:
         now = self.ctx.clock()
         values = {"regex": regex, "filter_type": filter_type, "description": description, "replacement": replacement}
         async with self.ctx.db.write() as conn:
+            before: dict[str, object] = {}
             if filter_id is None:
                 filter_id = await mod_store.add_filter(conn, {**values, "user_id": actor.user_id, "created_at": now})
             else:
-                if await mod_store.filter_by_id(conn, filter_id) is None:
+                old = await mod_store.filter_by_id(conn, filter_id)
+                if old is None:
                     raise errors.FilterNotFoundError
+                before = {key: getattr(old, key) for key in values}
                 await mod_store.update_filter(conn, filter_id, values)
             await audit.record(
                 conn,
@@ -123,7 +128,7 @@ class Moderation:
                 action="filter_saved",
                 target_type="filter",
                 target_id=str(filter_id),
-                details=values,
+                details={"before": before, "after": values},
                 now=now,
             )
         self._filters = None
@@ -133,7 +138,8 @@ class Moderation:
         require_moderator(actor)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
-            if await mod_store.filter_by_id(conn, filter_id) is None:
+            old = await mod_store.filter_by_id(conn, filter_id)
+            if old is None:
                 raise errors.FilterNotFoundError
             await mod_store.delete_filter(conn, filter_id)
             await audit.record(
@@ -142,45 +148,26 @@ class Moderation:
                 action="filter_deleted",
                 target_type="filter",
                 target_id=str(filter_id),
-                details={},
+                details={"before": {"regex": old.regex, "filter_type": old.filter_type}, "after": {}},
                 now=now,
             )
         self._filters = None
 
-    # --- IP timeouts ----------------------------------------------------------------------------------------
+    # --- IP timeouts (``ip_blocks``) -----------------------------------------------------------------------
 
     async def check_ip(self, ip: str) -> None:
-        async with self.ctx.db.read() as conn:
-            row = await mod_store.timeout_for(conn, ip, self.ctx.clock())
-        if row is not None:
-            seconds = int((row.expires_at - self.ctx.clock()).total_seconds())
-            raise errors.TimeoutIPError(f"Your IP address is in timeout for {seconds} more seconds.")
+        await self.ips.check(ip)
 
     async def _timeout(self, ip: str, *, minutes: float, reason: str | None, by: int | None) -> dt.datetime:
-        now = self.ctx.clock()
-        expires = now + dt.timedelta(minutes=minutes)
-        async with self.ctx.db.write() as conn:
-            await mod_store.set_timeout(
-                conn, {"ip": ip, "expires_at": expires, "reason": reason, "created_by": by, "created_at": now}
-            )
-        return expires
+        return (await self.ips.put(None, ip, hours=minutes / 60, reason=reason)).expires_at
 
     async def put_ip_timeout(
         self, actor: dto.Actor, ip: str, *, hours: float, reason: str | None = None
     ) -> dto.IpTimeoutInfo:
-        require_moderator(actor)
-        if not 0 < hours <= 24 * 30:
-            raise errors.ValidationError("hours must be more than 0 and at most 720.", {"hours": "0-720"})
-        expires = await self._timeout(ip, minutes=hours * 60, reason=reason, by=actor.user_id)
-        return dto.IpTimeoutInfo(ip, expires, reason)
+        return await self.ips.put(actor, ip, hours=hours, reason=reason)
 
     async def delete_ip_timeout(self, actor: dto.Actor, ip: str) -> bool:
-        require_moderator(actor)
-        async with self.ctx.db.write() as conn:
-            return await mod_store.delete_timeout(conn, ip) > 0
+        return await self.ips.delete(actor, ip)
 
     async def ip_timeouts(self, actor: dto.Actor) -> list[dto.IpTimeoutInfo]:
-        require_moderator(actor)
-        async with self.ctx.db.read() as conn:
-            rows = await mod_store.timeouts(conn, self.ctx.clock())
-        return [dto.IpTimeoutInfo(r.ip, r.expires_at, r.reason) for r in rows]
+        return await self.ips.listing(actor)

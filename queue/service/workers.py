@@ -116,7 +116,7 @@ class WorkerService:
                 action="worker_modified",
                 target_type="worker",
                 target_id=worker_id,
-                details=changes,
+                details={"before": {k: getattr(row, k) for k in values}, "after": values},
                 now=now,
             )
         self.capacity.invalidate()
@@ -130,6 +130,15 @@ class WorkerService:
             if row.owner_id != actor.user_id and not actor.is_moderator:
                 raise errors.NotOwnerError
             await worker_store.delete(conn, worker_id)
+            await audit.record(
+                conn,
+                actor_id=actor.user_id,
+                action="worker_deleted",
+                target_type="worker",
+                target_id=worker_id,
+                details={"before": {"name": row.name, "owner_id": row.owner_id, "ip": row.ip}, "after": {}},
+                now=self.ctx.clock(),
+            )
         self.capacity.invalidate()
 
 

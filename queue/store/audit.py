@@ -48,3 +48,32 @@ async def record(
 async def recent(conn: Connection, *, limit: int = 100) -> list[tables.AnyRow]:
     query = sa.select(tables.audit_log).order_by(tables.audit_log.c.id.desc()).limit(limit)
     return list((await conn.execute(query)).all())
+
+
+async def search(
+    conn: Connection,
+    *,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+) -> list[tables.AnyRow]:
+    """Entries, newest first, with the actor's name (``actor_name``), narrowed by any of the filters given;
+    ``action`` matches a part of the action's name."""
+    log, users = tables.audit_log, tables.users
+    query = (
+        sa.select(log, users.c.username.label("actor_name"))
+        .select_from(log.outerjoin(users, users.c.id == log.c.actor_id))
+        .order_by(log.c.id.desc())
+        .limit(limit)
+    )
+    if actor_id is not None:
+        query = query.where(log.c.actor_id == actor_id)
+    if target_type is not None:
+        query = query.where(log.c.target_type == target_type)
+    if target_id is not None:
+        query = query.where(log.c.target_id == target_id)
+    if action:
+        query = query.where(log.c.action.contains(action, autoescape=True))
+    return list((await conn.execute(query)).all())
