@@ -96,5 +96,10 @@ def replies_to(instance: MockServer, status: Any) -> list[Any]:
 
 
 def reply_to(instance: MockServer, status: Any, timeout: float = 60.0) -> Any:
-    found = wait_for(lambda: replies_to(instance, status), timeout, what="the bot's reply")
+    """The bot's answer to a mention (not its "working on it" notice, which goes when the answer comes)."""
+
+    def answers() -> list[Any]:
+        return [s for s in replies_to(instance, status) if "Working on it" not in s["content"]]
+
+    found = wait_for(answers, timeout, what="the bot's reply")
     return found[0]

@@ -5,7 +5,10 @@ warning and visibility, and a polite reply for anything the bot will not draw.""
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from mastodon import StreamListener
+from mastodon.errors import MastodonNotFoundError
 from mastodon_mock.testing.server import MockServer
 
 from tests.bots.mastodon.conftest import Bot, client, replies_to, reply_to, wait_for
@@ -114,3 +117,38 @@ def test_without_streaming_polling_alone_answers(bot: Bot, instance: MockServer)
     bot.start(streaming=False, poll_interval=0.5)
     mention = client(instance, "ivan").status_post("@horde draw me a meteor shower")
     assert reply_to(instance, mention)["media_attachments"]
+
+
+def gone(instance: MockServer, status_id: str) -> bool:
+    try:
+        client(instance, "alice").status(status_id)
+    except MastodonNotFoundError:
+        return True
+    return False
+
+
+def test_a_long_wait_gets_one_working_on_it_reply_that_goes_when_the_images_come(
+    bot: Bot, instance: MockServer
+) -> None:
+    seen: list[Any] = []
+
+    class Listener(StreamListener):
+        def on_notification(self, notification: Any) -> None:
+            seen.append(notification)
+
+    alice = client(instance, "alice")
+    stream = alice.stream_user(Listener(), run_async=True, reconnect_async=True)
+    try:
+        wait_for(stream.is_receiving, timeout=20, what="alice's stream")
+        bot.start(working_notice_after=0.01, images=4)
+        mention = alice.status_post("@horde draw me four small moons")
+        reply = reply_to(instance, mention)
+        notices = [n["status"] for n in seen if n["type"] == "mention" and "Working on it" in n["status"]["content"]]
+    finally:
+        stream.close()
+
+    assert len(notices) == 1  # one, however long it waits
+    assert "number" in notices[0]["content"] and notices[0]["in_reply_to_id"] == mention["id"]
+    wait_for(lambda: gone(instance, notices[0]["id"]), timeout=10, what="the notice to be deleted")
+    assert len(reply["media_attachments"]) == 4, reply["content"]
+    assert [r["id"] for r in replies_to(instance, mention)] == [reply["id"]]
