@@ -323,3 +323,66 @@ class AuditEntry:
     def after(self) -> dict[str, Any]:
         value = self.details.get("after")
         return value if isinstance(value, dict) else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestSummary:
+    """A request as the moderation panel lists it: who asked, from where, how urgent."""
+
+    id: str
+    kind: str
+    user_id: int
+    username: str
+    prompt: str
+    models: tuple[str, ...]
+    n: int
+    state: str
+    priority: float
+    ip: str | None
+    created_at: dt.datetime
+    queued: int = 0  #: its jobs still waiting for a worker
+
+
+@dataclasses.dataclass(frozen=True)
+class SuspicionInfo:
+    reason: str
+    detail: str | None
+    worker_id: str | None
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerMessage:
+    id: int
+    worker_id: str
+    owner_id: int
+    message: str
+    origin: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerAdminInfo:
+    """A worker with what only moderators see: its owner, address, drops and suspicion."""
+
+    worker: WorkerInfo
+    owner_name: str
+    ip: str | None
+    jobs_aborted: int
+    suspicion: int
+    maintenance_msg: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class UserDossier:
+    """Everything a moderator sees about one account."""
+
+    user: UserInfo
+    ledger: tuple[KudosEntryInfo, ...]
+    requests: tuple[RequestSummary, ...]
+    workers: tuple[WorkerInfo, ...]
+    ips: tuple[str, ...]
+    shared_keys: tuple[SharedKeyInfo, ...]
+    suspicions: tuple[SuspicionInfo, ...]
+    audit: tuple[AuditEntry, ...]

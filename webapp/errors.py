@@ -16,6 +16,7 @@ STATUS: dict[type[errors.HordeError], int] = {
     errors.RequestExpiredError: 410,
     errors.ConflictError: 400,
     errors.RateLimitedError: 429,
+    errors.MaintenanceModeError: 503,
 }
 
 

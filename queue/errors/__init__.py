@@ -53,6 +53,13 @@ from horde.queue.errors.forbidden import (
     WorkerMaintenanceError,
     WrongCredentialsError,
 )
+from horde.queue.errors.modes import (
+    MaintenanceModeError,
+    MessageNotFoundError,
+    NewsNotFoundError,
+    RaidModeError,
+    WorkerInviteOnlyError,
+)
 from horde.queue.errors.not_found import (
     FilterNotFoundError,
     InvalidJobIdError,
@@ -123,9 +130,12 @@ __all__ = [
     "KudosValidationError",
     "LinkBrokenError",
     "LoginRequiredError",
+    "MaintenanceModeError",
+    "MessageNotFoundError",
     "MissingPromptError",
     "NameAlreadyExistsError",
     "NegativeKudosTransferError",
+    "NewsNotFoundError",
     "NotAdminError",
     "NotFoundError",
     "NotManagerError",
@@ -134,6 +144,7 @@ __all__ = [
     "NotTrustedError",
     "NsfwChannelError",
     "NulByteError",
+    "RaidModeError",
     "RateLimitedError",
     "RequestExpiredError",
     "RequestNotFoundError",
@@ -158,6 +169,7 @@ __all__ = [
     "UnsupportedSamplerError",
     "UserNotFoundError",
     "ValidationError",
+    "WorkerInviteOnlyError",
     "WorkerMaintenanceError",
     "WorkerNotFoundError",
     "WrongCredentialsError",

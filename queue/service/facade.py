@@ -26,7 +26,9 @@ from horde.queue.service.stats import StatsService
 from horde.queue.service.styles import StyleService
 from horde.queue.service.sweeps import Sweeps
 from horde.queue.service.teams import TeamService
+from horde.queue.service.user_moderation import UserModeration
 from horde.queue.service.users import UserService
+from horde.queue.service.worker_moderation import WorkerModeration
 from horde.queue.service.workers import WorkerService
 from horde.queue.settings import CoreSettings
 from horde.queue.store.engine import Database
@@ -43,11 +45,17 @@ class HordeService:
         self.kudos = KudosService(ctx, self.users)
         self.moderation = Moderation(ctx)
         self.audit = AuditLog(ctx)
+        self.modes = self.moderation.modes
+        self.users.modes = self.moderation.modes
         self.styles = StyleService(ctx)
         self.sharedkeys = SharedKeyService(ctx)
         positions = QueuePositions(ctx.settings.queue_position_cache_seconds)
         self.requests = RequestService(ctx, self.capacity, self.moderation, self.styles, self.sharedkeys, positions)
         self.workers = WorkerService(ctx, self.capacity)
+        self.worker_moderation = WorkerModeration(ctx, self.workers)
+        self.user_moderation = UserModeration(
+            ctx, self.users, self.kudos, self.sharedkeys, self.workers, self.audit, self.requests
+        )
         self.sweeps = Sweeps(ctx, self.workers)
         self.teams = TeamService(ctx)
         self.stats = StatsService(ctx, self.capacity)

@@ -9,7 +9,7 @@ import unicodedata
 
 from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
-from horde.queue.service import ip_blocks
+from horde.queue.service import ip_blocks, modes
 from horde.queue.service.context import Context
 from horde.queue.service.users import require_moderator
 from horde.queue.store import audit, moderation as mod_store
@@ -39,6 +39,7 @@ class Moderation:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.ips = ip_blocks.IpBlocks(ctx)
+        self.modes = modes.ModeService(ctx)
         self._filters: _Filters | None = None
 
     # --- prompt filters -------------------------------------------------------------------------------------
@@ -152,6 +153,12 @@ class Moderation:
                 now=now,
             )
         self._filters = None
+
+    async def admit(self, actor: dto.Actor) -> None:
+        """Whether a new request may be queued at all: the horde's modes (maintenance, raid), then the caller's IP."""
+        await self.modes.admit_request(actor)
+        if actor.ip:
+            await self.ips.check(actor.ip)
 
     # --- IP timeouts (``ip_blocks``) -----------------------------------------------------------------------
 

@@ -132,8 +132,7 @@ class RequestService:
         ask = await self._styled(actor, kind, ask)
         checked = request_checks.check(kind, ask)
         await self.sharedkeys.check_limits(actor, kind.value, checked.payload())
-        if actor.ip:
-            await self.moderation.check_ip(actor.ip)
+        await self.moderation.admit(actor)  # modes (maintenance, raid) and IP blocks
         prompt = await self.moderation.screen_prompt(actor, checked.prompt, kind)
         multiplier = self.ctx.models.price_multiplier(checked.models)
         estimate = request_checks.estimate_of(checked, ask, multiplier)

@@ -18,7 +18,7 @@ from horde.queue.domain import drops, kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
-from horde.queue.service import result_checks, sharedkeys
+from horde.queue.service import result_checks, sharedkeys, suspicion
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
@@ -107,6 +107,8 @@ async def _count_drop(conn: Connection, worker: Holder | WorkerRow, now: dt.date
     values: dict[str, Any] = {"jobs_aborted": worker.jobs_aborted + 1, "drops_recent": count, "drops_since": since}
     if drops.must_pause(count):
         values |= {"paused": True, "maintenance_msg": drops.pause_message(count)}
+        reason, detail = suspicion.Reason.JOBS_DROPPED, f"{count} jobs dropped within an hour"
+        await suspicion.add(conn, worker_id=worker.id, owner_id=worker.owner_id, reason=reason, detail=detail, now=now)
         logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})
     await worker_store.update(conn, worker.id, **values)
 
@@ -249,6 +251,7 @@ class SubmitService:
         )
         await job_store.finish_all(conn, [self._finish(f) for f in finished], now)
         await worker_store.count_done_all(conn, [_done(f, now) for f in finished])
+        await suspicion.note_timings(conn, [suspicion.Timing(f.worker.id, f.worker.owner_id, f.req.kind, f.things, f.job.popped_at) for f in finished], now)  # fmt: skip
         await request_store.charge_and_settle_all(
             conn,
             [(f.req.id, f.charge_milli) for f in finished],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, roles as roles_mod
@@ -13,12 +14,16 @@ from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, Accou
 from horde.queue.service import keys, user_changes
 from horde.queue.service.context import Context
 from horde.queue.store import (
+    admin as admin_store,
     audit,
     ledger,
     users as user_store,
     workers as worker_store,
 )
 from horde.queue.store.rows import UserRow
+
+if TYPE_CHECKING:  # modes imports this module
+    from horde.queue.service.modes import ModeService
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ check_username = user_changes.check_username
 class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.modes: ModeService | None = None  #: set by ``HordeService``: registration is refused in raid mode
 
     # --- identity -------------------------------------------------------------------------------------------
 
@@ -183,6 +189,8 @@ class UserService:
 
     async def register(self, actor: dto.Actor, username: str) -> dto.NewUser:
         """Self-service registration: a plain account with the default limits."""
+        if self.modes is not None:
+            await self.modes.admit_registration()  # refused in raid mode
         return await self.create_user(actor, username)
 
     async def linked_actor(self, provider: str, external_id: str, display_name: str) -> dto.Actor:
@@ -219,7 +227,8 @@ class UserService:
             if row is None:
                 raise errors.UserNotFoundError
             count = await worker_store.count_for_owner(conn, user_id)
-        return user_info(row, count, viewer=actor)
+            suspicion = len(await admin_store.suspicions(conn, user_id=user_id))
+        return dataclasses.replace(user_info(row, count, viewer=actor), suspicion=suspicion)
 
     async def me(self, actor: dto.Actor) -> dto.UserInfo:
         return await self.get(actor, actor.user_id)
@@ -257,6 +266,8 @@ class UserService:
             change = user_changes.plan(actor, row, changes, self.ctx.settings.default_concurrency)
             if change.values:
                 await user_store.update(conn, user_id, **change.values)
+            if change.reset_suspicion:
+                await admin_store.clear_suspicion(conn, user_id)
             if change.kudos:
                 await ledger.append(
                     conn,

@@ -8,6 +8,7 @@ from typing import Any
 
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, roles as roles_mod
+from horde.queue.service import requeue
 from horde.queue.service.capacity import Capacity, things_per_second
 from horde.queue.service.context import Context
 from horde.queue.service.pops import PopService
@@ -110,6 +111,8 @@ class WorkerService:
                 raise errors.NameAlreadyExistsError
             if values:
                 await worker_store.update(conn, worker_id, **values)
+            if values.get("paused") and not row.paused:
+                await requeue.requeue_held(conn, worker_id)  # its jobs go to other workers
             await audit.record(
                 conn,
                 actor_id=actor.user_id,

@@ -389,3 +389,9 @@ mastodon_mentions = sa.Table(
     sa.Index("ix_mastodon_mentions_account_created_at", "account", "created_at"),
     sa.Index("ix_mastodon_mentions_answered", "answered"),
 )
+
+
+# the moderation tables (modes, news, messages, suspicion) live beside: importing them here puts them in ``metadata``
+from horde.queue.store.moderation_tables import horde_modes, news_items, suspicions, worker_messages  # noqa: E402
+
+__all__ = ["horde_modes", "news_items", "suspicions", "worker_messages"]
