@@ -4,7 +4,6 @@ handle, case-insensitive; an optional ``style: <name>``; a negative prompt after
 from __future__ import annotations
 
 import dataclasses
-import html
 import re
 from html.parser import HTMLParser
 
@@ -39,7 +38,7 @@ def plain_text(content: str) -> str:
     parser = _Text()
     parser.feed(content)
     parser.close()
-    return html.unescape("".join(parser.parts)).strip()
+    return "".join(parser.parts).strip()  # entities were converted once, by the parser: never twice
 
 
 def parse(content: str, handle: str) -> Drawing | None:
