@@ -20,7 +20,8 @@ class CoreSettings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="Secret that hashes API keys and signs URLs and cookies; generated into the data dir if unset.",
+        description="Secret that hashes API keys and signs URLs and cookies; the same on every node. On SQLite it is "
+        "generated into the data dir if unset; on PostgreSQL it is required (a node without it refuses to start).",
     )
     job_ttl_min_seconds: int = Field(150, description="Shortest time a worker has for one image job.")
     text_job_ttl_seconds: int = Field(150, description="Time a worker has for one text job.")

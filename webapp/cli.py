@@ -66,10 +66,11 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_users_create(args: argparse.Namespace) -> int:
     from horde.queue.domain.roles import Role
-    from horde.queue.service import SYSTEM, HordeService
+    from horde.queue.service import SYSTEM, HordeService, keys
     from horde.queue.store import migrate
 
     settings = _settings(args)
+    keys.server_secret(settings)  # refuse before touching the database
     migrate.upgrade(settings.resolved_database_url())
 
     async def create() -> str:
@@ -96,9 +97,10 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 def _prepare_server(settings: Any) -> str | None:
     """Migrate, then create the anonymous and admin users; returns the admin's key on first start."""
-    from horde.queue.service import HordeService
+    from horde.queue.service import HordeService, keys
     from horde.queue.store import migrate
 
+    keys.server_secret(settings)  # refuse before touching the database
     migrate.upgrade(settings.resolved_database_url())
 
     async def bootstrap() -> str | None:
@@ -295,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from horde.queue.errors import HordeError
+    from horde.queue.service.keys import MissingSecretError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["worker"]:
@@ -305,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
     except HordeError as exc:
         sys.stderr.write(f"horde: {exc.message} ({exc.rc})\n")
+        return 2
+    except MissingSecretError as exc:
+        sys.stderr.write(f"horde: {exc}\n")
         return 2
     return result
 

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings
 from horde.webapp.settings import WebSettings
 
 SHOWN_DEFAULTS = {
-    "secret_key": "generated into the data dir",
+    "secret_key": "generated into the data dir (SQLite only)",
     "database_url": "SQLite in the data dir",
     "api_key": "0000000000",
 }

@@ -82,10 +82,8 @@ class HordeService:
         results: ResultStore | None = None,
     ) -> HordeService:
         """Connect to the configured database (already migrated: ``horde db upgrade``)."""
+        secret = keys.server_secret(settings)  # first: a node that would hash keys differently never connects
         db = Database(settings.resolved_database_url(), pool_size=settings.database_pool_size)
-        secret = keys.load_or_create_secret(
-            settings.data_dir, settings.secret_key.get_secret_value() if settings.secret_key else None
-        )
         if results is None:
             results = FolderResultStore(settings.data_dir / "results") if db.is_sqlite else DatabaseResultStore(db)
         models = (

@@ -8,6 +8,8 @@ import secrets
 import uuid
 from pathlib import Path
 
+from horde.queue.settings import CoreSettings
+
 
 def new_api_key() -> str:
     return secrets.token_urlsafe(16)
@@ -32,11 +34,28 @@ def is_shared_key_handle(value: str) -> bool:
     return len(value) == 36 and value[14] == "8"
 
 
-def load_or_create_secret(data_dir: Path, configured: str | None) -> bytes:
-    """The configured secret, or one generated into the data dir on first start (mode 0600)."""
+class MissingSecretError(RuntimeError):
+    """A shared database and no ``HORDE_SECRET_KEY``: nodes would hash API keys differently, so none starts."""
+
+
+def server_secret(settings: CoreSettings) -> bytes:
+    """The secret these settings give: configured, or (on SQLite only) generated into the data dir."""
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    shared = not settings.resolved_database_url().startswith("sqlite")
+    return load_or_create_secret(settings.data_dir, configured, shared_database=shared)
+
+
+def load_or_create_secret(data_dir: Path, configured: str | None, *, shared_database: bool = False) -> bytes:
+    """The configured secret, or one generated into the data dir on first start (mode 0600).
+
+    On a shared database (PostgreSQL) nothing is generated: each node would make its own, and keys made through one
+    node would be refused by the others. The secret must then be configured, the same on every node.
+    """
     if configured:
         return configured.encode()
     path = data_dir / "secret_key"
+    if shared_database:
+        raise MissingSecretError(_missing_secret_message(path))
     if path.exists():
         return path.read_text().strip().encode()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,3 +63,19 @@ def load_or_create_secret(data_dir: Path, configured: str | None) -> bytes:
     path.touch(mode=0o600)
     path.write_text(value)
     return value.encode()
+
+
+def _missing_secret_message(path: Path) -> str:
+    lines = [
+        "HORDE_SECRET_KEY is not set. On PostgreSQL several nodes may share the database, and every one must hash "
+        "API keys with the same secret, so none is generated.",
+        "Set HORDE_SECRET_KEY to the same long random value on every node, for example the output of",
+        "  python3 -c 'import secrets; print(secrets.token_urlsafe(48))'",
+    ]
+    if path.exists():
+        lines.append(
+            f"This node already generated one, in {path}: set HORDE_SECRET_KEY to its content on every node "
+            "to keep the API keys made so far."
+        )
+    lines.append("See docs/howto/postgresql.md.")
+    return "\n".join(lines)
