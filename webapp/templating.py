@@ -68,6 +68,7 @@ async def base_context(request: Request) -> dict[str, Any]:
         "viewer": actor,
         "logged_in": not actor.is_anonymous,
         "is_moderator": actor.is_moderator,
+        "banner": (await appstate.service(request).modes.current()).banner,
         "balance": balance,
         "csrf_token": token,
         "hx_headers": json.dumps({"X-CSRF-Token": token}),

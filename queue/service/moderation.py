@@ -88,6 +88,11 @@ class Moderation:
             raise errors.CorruptPromptError
         return positive + sep + negative
 
+    async def test_prompt(self, actor: dto.Actor, prompt: str) -> list[int]:
+        """The filter types a prompt matches, for a moderator testing the filters (``POST /v2/filters``)."""
+        require_moderator(actor)
+        return await self.check_prompt(prompt)
+
     async def list_filters(self, actor: dto.Actor, filter_type: int | None = None) -> list[dto.FilterInfo]:
         require_moderator(actor)
         async with self.ctx.db.read() as conn:

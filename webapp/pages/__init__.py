@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from horde.webapp import assets, security, templating
 from horde.webapp.pages import (
     account,
+    admin,
     auth,
     errors,
     gallery,
@@ -75,6 +76,7 @@ def routes() -> list[BaseRoute]:
         Route("/workers", workers.workers_index, name="workers"),
         Route("/teams", teams.teams_index, name="teams"),
         Route("/stats", stats.stats_index, name="stats"),
+        *admin.routes(),  # the moderation panel under /admin
         Mount("/static", app=StaticFiles(directory=assets.static_dir()), name="static"),
     ]
 

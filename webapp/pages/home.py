@@ -13,5 +13,6 @@ async def home(request: Request) -> Response:
     context = {
         "performance": await service.stats.performance(),
         "models": [m for m in await service.stats.models("image") if m.workers][:6],
+        "news": await service.modes.news(limit=3),
     }
     return await templating.render(request, page="pages/home.html", context=context)
