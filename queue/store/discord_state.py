@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from horde.queue.store import tables
+from horde.queue.store import locks, tables
 from horde.queue.store.connection import Connection
 
 LINKS = tables.discord_links
@@ -108,9 +108,7 @@ async def oldest_use(conn: Connection, guild_id: str, discord_id: str, since: dt
 async def lock_uses(conn: Connection, guild_id: str, discord_id: str) -> None:
     """Hold one person's uses in a guild until the transaction ends, so two commands cannot both pass the limit
     (PostgreSQL; SQLite's single writer already serialises write transactions)."""
-    if conn.dialect.name == "postgresql":
-        key = f"discord-uses:{guild_id}:{discord_id}"
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    await locks.hold(conn, f"discord-uses:{guild_id}:{discord_id}")
 
 
 async def record_use(conn: Connection, guild_id: str, discord_id: str, now: dt.datetime) -> int:

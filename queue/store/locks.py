@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 
+from horde.queue.store.connection import Connection
 from horde.queue.store.engine import Database
 
 SWEEP_LOCK = 0x686F726465  #: "horde"
@@ -26,3 +27,10 @@ async def leader(db: Database, key: int = SWEEP_LOCK) -> AsyncIterator[bool]:
             if got:
                 await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             await conn.commit()
+
+
+async def hold(conn: Connection, key: str) -> None:
+    """Hold ``key`` until the transaction ends, so check-then-write transactions on the same key run one after the
+    other (a PostgreSQL advisory lock; SQLite's single writer serialises write transactions already)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from horde.queue.store import tables
+from horde.queue.store import locks, tables
 from horde.queue.store.connection import Connection
 
 CURSORS = tables.mastodon_cursors
@@ -61,8 +61,7 @@ async def unanswered(conn: Connection, instance: str) -> list[MentionRow]:
 
 async def lock_account(conn: Connection, account: str) -> None:
     """Serialise one account's rate-limit check and its new request (PostgreSQL; SQLite's one writer does so)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"mastodon:{account}"})
+    await locks.hold(conn, f"mastodon:{account}")
 
 
 async def last_request_at(conn: Connection, account: str) -> dt.datetime | None:

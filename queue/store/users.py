@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from horde.queue.store import driver, rows, tables
+from horde.queue.store import driver, locks, rows, tables
 from horde.queue.store.connection import Connection
 
 Row = tables.AnyRow
@@ -78,8 +78,7 @@ async def lock_all(conn: Connection, user_ids: list[int]) -> dict[int, rows.User
 async def lock_anonymous_ip(conn: Connection, ip: str) -> None:
     """Anonymous requests share one user row; their concurrency is per address, so they wait for each other per
     address only, not on that row (PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"anonymous-ip:{ip}"})
+    await locks.hold(conn, f"anonymous-ip:{ip}")
 
 
 async def by_key_hash(conn: Connection, key_hash: str) -> rows.UserRow | None:
