@@ -15,6 +15,7 @@ import bisect
 import dataclasses
 import itertools
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from horde.queue.service.single_flight import SingleFlight
@@ -22,6 +23,7 @@ from horde.queue.store import queue as queue_store
 from horde.queue.store.connection import Connection
 
 KEEP_FACTOR = 20
+MAX_QUEUES = 10_000  #: model queues kept at once; the least recently read goes first (models come from users)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +43,7 @@ class QueuePositions:
     def __init__(self, keep_seconds: float, timer: Callable[[], float] = time.monotonic) -> None:
         self.keep_seconds = keep_seconds
         self.timer = timer
-        self._queues: dict[tuple[str, str], _Queue] = {}
+        self._queues: OrderedDict[tuple[str, str], _Queue] = OrderedDict()
         self._flight: SingleFlight[_Queue] = SingleFlight()
 
     async def position(self, conn: Connection, request_id: str) -> tuple[int, float]:
@@ -68,12 +70,13 @@ class QueuePositions:
     async def _read(self, conn: Connection, kind: str, model: str, now: float) -> _Queue:
         entries = await queue_store.model_queue(conn, kind, model)
         took = self.timer() - now
-        if len(self._queues) > 10_000:  # models come and go: forget the stale ones now and then
-            self._queues = {key: q for key, q in self._queues.items() if q.expires > now}
         fresh = _Queue(
             neg_ranks=[-rank for rank, _ in entries],
             work_before=[0.0, *itertools.accumulate(work for _, work in entries)],
             expires=now + max(self.keep_seconds, KEEP_FACTOR * took),
         )
         self._queues[(kind, model)] = fresh
+        self._queues.move_to_end((kind, model))
+        while len(self._queues) > MAX_QUEUES:  # one or two at a time: the cost per read stays flat
+            self._queues.popitem(last=False)
         return fresh

@@ -9,7 +9,7 @@ from unittest.mock import patch
 import pytest
 
 from horde.queue.service import HordeService
-from horde.queue.service.positions import QueuePositions
+from horde.queue.service.positions import MAX_QUEUES, QueuePositions
 from horde.queue.store import queue as queue_store
 from tests.factories import ask_image, make_user, pop
 
@@ -114,3 +114,24 @@ async def test_polls_arriving_together_read_an_old_queue_once(service: HordeServ
         release.set()
         assert [p[0] for p in await asyncio.gather(*again)] == [0, 1, 2]
         assert reads == 2
+
+
+async def test_model_queues_kept_are_bounded_and_a_read_never_rescans_them(service: HordeService) -> None:
+    """Model names come from users: however many there are, the cache holds at most ``MAX_QUEUES`` and forgets the
+    least recently read one at a time (it used to rebuild itself on every read past 10,000)."""
+    cache = QueuePositions(keep_seconds=60.0, timer=lambda: 100.0)
+    reads: list[str] = []
+
+    async def empty(conn: Any, kind: str, model: str) -> list[tuple[float, float]]:
+        reads.append(model)
+        return []
+
+    kept = cache._queues
+    with patch.object(queue_store, "model_queue", empty):
+        async with service.ctx.db.read() as conn:
+            for i in range(MAX_QUEUES + 50):
+                await cache._queue(conn, "image", f"model-{i}")
+            assert len(cache._queues) == MAX_QUEUES and cache._queues is kept  # trimmed in place, never rebuilt
+            await cache._queue(conn, "image", f"model-{MAX_QUEUES + 49}")  # the newest: still kept
+            await cache._queue(conn, "image", "model-0")  # the oldest: forgotten, read again
+    assert reads[-1] == "model-0" and reads.count(f"model-{MAX_QUEUES + 49}") == 1
