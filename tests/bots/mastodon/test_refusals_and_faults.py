@@ -1,0 +1,155 @@
+"""More of what a person on the fediverse sees, over the wire (mastodon-mock, a real engine, a real tiny worker):
+the horde's own prompt filters, bans, maintenance, a model no worker serves, the instance's character limit, a
+server that fails now and then, and the very first start, which answers only recent mentions."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from mastodon import Mastodon
+from mastodon_mock.config import SeedAccount, SeedConfig
+from mastodon_mock.testing.server import MockServer
+
+from horde.queue import dto
+from horde.queue.domain.roles import Role
+from horde.queue.service import SYSTEM, HordeService
+from tests.bots.live import LiveHorde
+from tests.bots.mastodon.conftest import Bot, replies_to, reply_to
+
+
+def person(instance: MockServer, display_name: str) -> Mastodon:
+    """A new account of its own on the instance (so no other test's rate limit or ban touches it)."""
+    made = httpx.post(f"{instance.base_url}/api/v1/_mock/dev_user", json={"display_name": display_name})
+    made.raise_for_status()
+    return Mastodon(access_token=made.json()["access_token"], api_base_url=instance.base_url)
+
+
+def fediverse_name(instance: MockServer, who: Mastodon) -> str:
+    """``user@instance``, the name the bot's Horde user for a local account goes by."""
+    return f"{who.me()['acct']}@{instance.base_url.split('://', 1)[1]}"
+
+
+def test_the_hordes_own_prompt_filters_hold_on_mastodon(bot: Bot, horde: LiveHorde, instance: MockServer) -> None:
+    async def moderator(service: HordeService) -> dto.Actor:
+        made = await service.users.create_user(SYSTEM, "filter-keeper", role=Role.MODERATOR)
+        return await service.users.authenticate(made.api_key)
+
+    keeper: dto.Actor = horde.call(moderator)
+    made = horde.call(lambda service: service.moderation.put_filter(keeper, regex=r"\bbasilisk\b", filter_type=20))
+    try:
+        bot.start()
+        mention = person(instance, "Filtered").status_post("@horde draw me a basilisk in a cave")
+        reply = reply_to(instance, mention)
+    finally:
+        horde.call(lambda service: service.moderation.delete_filter(keeper, made.id))
+
+    assert "can't draw that" in reply["content"] and not reply["media_attachments"]
+
+
+def test_a_banned_account_gets_its_reply(bot: Bot, horde: LiveHorde, instance: MockServer) -> None:
+    banned = person(instance, "Banned")
+
+    async def ban(service: HordeService) -> None:
+        actor = await service.mastodon.actor(fediverse_name(instance, banned), "Banned")
+        await service.users.modify(SYSTEM, actor.user_id, suspended=True)
+
+    horde.call(ban)
+    bot.start()
+    reply = reply_to(instance, banned.status_post("@horde draw me a locked door"))
+
+    assert "may not use the horde" in reply["content"] and not reply["media_attachments"]
+
+
+def test_in_maintenance_a_mention_gets_its_reply(bot: Bot, horde: LiveHorde, instance: MockServer) -> None:
+    horde.call(lambda service: service.moderation.modes.change(SYSTEM, maintenance=True))
+    try:
+        bot.start()
+        reply = reply_to(instance, person(instance, "Early").status_post("@horde draw me a closed shop"))
+    finally:
+        horde.call(lambda service: service.moderation.modes.change(SYSTEM, maintenance=False))
+
+    assert "maintenance" in reply["content"] and not reply["media_attachments"]
+
+
+def test_a_model_no_worker_serves_gets_its_reply(bot: Bot, instance: MockServer) -> None:
+    bot.start(model="a-model-nobody-runs")
+    reply = reply_to(instance, person(instance, "Hopeful").status_post("@horde draw me a unicorn"))
+
+    assert "no worker can draw that" in reply["content"] and not reply["media_attachments"]
+
+
+def test_a_reply_to_a_long_prompt_stays_within_the_instances_limit(bot: Bot, instance: MockServer) -> None:
+    wordy = person(instance, "Wordy")
+    prompt = " ".join(["a very long winding river"] * 18) + " past a mill"
+    asked = f"@horde draw me {prompt}"
+    assert len(asked) <= 500 < len(f"@{wordy.me()['acct']} Here you are: {prompt}")  # the answer must be cut
+    bot.start()
+
+    reply = reply_to(instance, wordy.status_post(asked))
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", reply["content"]))
+    assert len(text) <= 500 and text.endswith("…") and "Here you are: a very long winding river" in text
+    assert reply["media_attachments"]
+
+
+def test_failed_uploads_and_posts_are_retried(bot: Bot, instance: MockServer) -> None:
+    bot.start()
+    with instance.fault(path_regex=r"^/api/v[12]/media$", methods=["POST"], status=503, count=2):
+        mention = person(instance, "Patient").status_post("@horde draw me a bridge in fog")
+        with instance.fault(path="/api/v1/statuses", methods=["POST"], status=502, count=1):
+            reply = reply_to(instance, mention)
+
+    assert len(reply["media_attachments"]) == 2
+    assert len(replies_to(instance, mention)) == 1
+
+
+@pytest.fixture
+def new_instance() -> Iterator[MockServer]:
+    """An instance the bot has never been on: its first start there."""
+    accounts = [SeedAccount(username="horde", display_name="Horde", access_token="bot_token")]  # nosec B106
+    accounts.append(SeedAccount(username="zoe", display_name="Zoe", access_token="zoe_token"))  # nosec B106
+    with MockServer(seed=SeedConfig(accounts=accounts)) as server:
+        yield server
+
+
+def test_the_first_start_answers_only_mentions_younger_than_its_limit(
+    horde: LiveHorde, new_instance: MockServer
+) -> None:
+    zoe = Mastodon(access_token="zoe_token", api_base_url=new_instance.base_url)
+    old = zoe.status_post("@horde draw me an old photograph")
+    time.sleep(4)
+    recent = zoe.status_post("@horde draw me a new moon")
+    first = Bot(horde, new_instance)
+    try:
+        first.start(first_start_max_age=3.0)
+        answered = reply_to(new_instance, recent)
+        later = zoe.status_post("@horde draw me a full moon")  # after the first start, every mention counts
+        assert reply_to(new_instance, later)["media_attachments"]
+    finally:
+        first.stop()
+
+    assert answered["media_attachments"]
+    assert replies_to(new_instance, old) == []
+
+
+def test_the_first_start_answers_mentions_up_to_an_hour_old_by_default(
+    horde: LiveHorde, new_instance: MockServer
+) -> None:
+    waiting = Mastodon(access_token="zoe_token", api_base_url=new_instance.base_url).status_post(
+        "@horde draw me a patient heron"
+    )
+    time.sleep(1)
+    first = Bot(horde, new_instance)
+    try:
+        first.start()
+        reply: Any = reply_to(new_instance, waiting)
+    finally:
+        first.stop()
+
+    assert reply["media_attachments"]
