@@ -299,6 +299,7 @@ class SweepReport:
     requeued: int = 0
     faulted: int = 0
     expired: int = 0
+    led: bool = False  #: this node held the sweep lock and ran the round (the others skip it)
 
 
 @dataclasses.dataclass(frozen=True)

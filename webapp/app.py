@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from horde.queue import errors
 from horde.queue.service import HordeService, running_sweeps
-from horde.webapp import bodylimit, errors as web_errors, pages, routes
+from horde.webapp import bodylimit, errors as web_errors, metrics, pages, routes
 from horde.webapp.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
         gc.freeze()
         try:
             if settings.run_sweeps:
-                async with running_sweeps(svc.sweeps, settings.sweep_interval):
+                async with running_sweeps(svc.sweeps, settings.sweep_interval, metrics.swept):
                     yield
             else:
                 yield
@@ -50,5 +50,6 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
     app.state.settings = settings
     app.state.page_error_renderer = None
     pages.install(app)  # web UI: templates, CSRF and security headers, HTML error pages
-    app.add_middleware(bodylimit.BodyLimitMiddleware)  # outermost: bodies over the limit are never read
+    app.add_middleware(bodylimit.BodyLimitMiddleware)  # bodies over the limit are never read
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost, reading no body: counts every answer, 413s included
     return app

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator, Callable
 
 from horde.queue import dto
 from horde.queue.domain.jobs import RequestState
@@ -57,21 +58,28 @@ class Sweeps:
                 return dto.SweepReport()
             requeued, faulted = await self.workers.requeue_overdue()
             expired = await self.expire_requests() + await self.stop_unserved()
-        return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired)
+        return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired, led=True)
 
-    async def run_forever(self, interval: float = 5.0) -> None:
-        """Sweep every ``interval`` seconds until cancelled. A failing sweep is logged and retried."""
+    async def run_forever(
+        self, interval: float = 5.0, on_report: Callable[[dto.SweepReport], None] | None = None
+    ) -> None:
+        """Sweep every ``interval`` seconds until cancelled, handing each round's report to ``on_report`` (metrics).
+        A failing sweep is logged and retried."""
         while True:
             try:
-                await self.run_once()
+                report = await self.run_once()
+                if on_report is not None:
+                    on_report(report)
             except Exception:
                 logger.exception("sweep failed", extra={"action": "sweep_failed"})
             await asyncio.sleep(interval)
 
 
 @contextlib.asynccontextmanager
-async def running(sweeps: Sweeps, interval: float = 5.0):  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(sweeps.run_forever(interval))
+async def running(
+    sweeps: Sweeps, interval: float = 5.0, on_report: Callable[[dto.SweepReport], None] | None = None
+) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(sweeps.run_forever(interval, on_report))
     try:
         yield task
     finally:

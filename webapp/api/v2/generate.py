@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto, errors
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, Rating, ResultState, SubmitAsk
-from horde.webapp import appstate
+from horde.webapp import appstate, metrics
 from horde.webapp.api import caller, parsing, responses, signing
 from horde.webapp.api.schemas import generate as schemas
+from horde.webapp.api.v2 import admin as admin_api
 
 
 def base_url(request: Request) -> str:
@@ -274,7 +275,10 @@ async def pop(request: Request) -> Response:
     data = await parsing.body(request, schemas.PopInputStable)
     who = await caller.actor(request)
     popped = await appstate.service(request).workers.pop(who, pop_ask(data))
-    return JSONResponse(await pop_view(request, popped))
+    metrics.handed_out("image", len(popped.ids))
+    view = await pop_view(request, popped)
+    view["messages"] = await admin_api.pop_messages(request, who, data.name)
+    return JSONResponse(view)
 
 
 async def submit(request: Request) -> Response:

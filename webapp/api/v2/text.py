@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from horde.queue import dto
 from horde.queue.service import GenerationAsk, GenerationKind, PopAsk, ResultState, SubmitAsk
-from horde.webapp import appstate
+from horde.webapp import appstate, metrics
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import generate as image_schemas, text as schemas
 from horde.webapp.api.v2.generate import cancel_request, check_view, priority_ids, queue_or_estimate
@@ -76,6 +76,7 @@ async def text_pop(request: Request) -> Response:
         max_context_length=data.max_context_length,
     )
     popped = await appstate.service(request).workers.pop(who, ask)
+    metrics.handed_out("text", len(popped.ids))
     if not popped.found:
         return JSONResponse(
             {"payload": {}, "id": None, "ids": [], "model": None, "ttl": None, "skipped": popped.skipped}
