@@ -103,7 +103,7 @@ class MastodonService:
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
             await store.lock_account(conn, account)
-            last = await store.last_request_at(conn, account)
+            last = await store.last_request_at(conn, account, besides=status_id)  # its own turn, if resumed
             wait = 0.0 if last is None else rules.rate_limit_seconds - (now - last).total_seconds()
             if wait > 0:
                 minutes = max(1, round(rules.rate_limit_seconds / 60))

@@ -64,10 +64,10 @@ async def lock_account(conn: Connection, account: str) -> None:
     await locks.hold(conn, f"mastodon:{account}")
 
 
-async def last_request_at(conn: Connection, account: str) -> dt.datetime | None:
-    """When the account last had a request made (a mention that became a request)."""
+async def last_request_at(conn: Connection, account: str, *, besides: str) -> dt.datetime | None:
+    """When the account last had a request made (a mention that became a request), mention ``besides`` aside."""
     query = sa.select(sa.func.max(MENTIONS.c.created_at)).where(
-        MENTIONS.c.account == account, MENTIONS.c.request_id.is_not(None)
+        MENTIONS.c.account == account, MENTIONS.c.request_id.is_not(None), MENTIONS.c.status_id != besides
     )
     value: object = await conn.scalar(query)
     if isinstance(value, str):  # SQLite's MAX() loses the column type
