@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_HOURS = 12  #: a message's default life, as upstream
 MAX_MESSAGE_HOURS = 24 * 30
+POP_CACHE_SECONDS = 10.0
 
 
 def message_info(row: AnyRow) -> dto.WorkerMessage:
@@ -34,6 +35,7 @@ class WorkerModeration:
     def __init__(self, ctx: Context, workers: WorkerService) -> None:
         self.ctx = ctx
         self.workers = workers
+        self._pop_cache: dict[tuple[int, str], tuple[dt.datetime, list[dto.WorkerMessage]]] = {}
 
     async def listing(self, actor: dto.Actor) -> list[dto.WorkerAdminInfo]:
         """Every worker with its owner, address, dropped jobs and suspicion (moderators)."""
@@ -108,6 +110,7 @@ class WorkerModeration:
             saved = await admin_store.message_by_id(conn, message_id)
         if saved is None:  # pragma: no cover - written in this transaction
             raise errors.MessageNotFoundError
+        self._pop_cache.clear()  # this node tells the worker at once; others within POP_CACHE_SECONDS
         return message_info(saved)
 
     async def messages(
@@ -134,6 +137,26 @@ class WorkerModeration:
             )
         return [message_info(r) for r in rows]
 
+    async def pop_messages(self, actor: dto.Actor, worker_name: str) -> list[dto.WorkerMessage]:
+        """The active messages of the caller's worker ``worker_name``, for its pop (read at most every
+        ``POP_CACHE_SECONDS`` per worker and node, so a pop costs no query most of the time)."""
+        now = self.ctx.clock()
+        key = (actor.user_id, worker_name)
+        cached = self._pop_cache.get(key)
+        if cached and (now - cached[0]).total_seconds() < POP_CACHE_SECONDS:
+            return cached[1]
+        async with self.ctx.db.read() as conn:
+            row = await worker_store.by_name(conn, worker_name)
+            found = (
+                await admin_store.messages(conn, worker_id=row.id, active_at=now, limit=10)
+                if row is not None and row.owner_id == actor.user_id
+                else []
+            )
+        if len(self._pop_cache) > 10_000:
+            self._pop_cache.clear()
+        self._pop_cache[key] = (now, [message_info(r) for r in found])
+        return self._pop_cache[key][1]
+
     async def active_for_worker(self, worker_id: str) -> list[dto.WorkerMessage]:
         """What a worker is told on pop (the worker has already been authenticated as its owner)."""
         async with self.ctx.db.read() as conn:
@@ -155,3 +178,4 @@ class WorkerModeration:
                 details={"before": {"message": row.message}, "after": {}},
                 now=self.ctx.clock(),
             )
+        self._pop_cache.clear()

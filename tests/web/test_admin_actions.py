@@ -81,3 +81,18 @@ async def test_cancel_a_queued_request_and_turn_raid_mode_on(client: httpx.Async
     assert "News published" in by_testid(soup(news), "notice")
     home = await client.get("/")
     assert "We are live" in home.text
+
+
+async def test_a_message_to_a_workers_owner_shows_on_their_account_page(
+    client: httpx.AsyncClient, service: HordeService
+) -> None:
+    owner = await service.users.create_user(SYSTEM, "owner")
+    owner_actor = await service.users.authenticate(owner.api_key, ip="198.51.100.8")
+    await pop(service, owner_actor, name="w-msg")
+    await moderator(client, service)
+    [worker] = await service.workers.listing(None)
+    sent = await post_form(client, f"/admin/workers/{worker.id}/message", {"message": "Please update", "expiry": "5"})
+    assert sent.status_code == 200
+    await log_in(client, owner.api_key)
+    account = await client.get("/account")
+    assert "Please update" in by_testid(soup(account), "worker-messages")

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from horde.webapp.api import swagger
 from horde.webapp.api.endpoint import Endpoint, Handler, limited
 from horde.webapp.api.schemas import (
+    admin as admin_s,
     base as base_s,
     generate as image_s,
     moderation as moderation_s,
@@ -18,10 +19,10 @@ from horde.webapp.api.schemas import (
     users as users_s,
     workers as workers_s,
 )
-from horde.webapp.api.v2 import generate, moderation, status, styles, text, users, workers
+from horde.webapp.api.v2 import admin, generate, moderation, status, styles, text, users, workers
 
 E = Endpoint
-INT = {"user_id": "integer", "filter_id": "integer"}
+INT = {"user_id": "integer", "filter_id": "integer", "message_id": "integer"}
 
 
 # image generation
@@ -125,8 +126,11 @@ STYLES: tuple[E, ...] = (
 # status and stats
 STATUS: tuple[E, ...] = (
     E("GET", "/v2/status/heartbeat", status.heartbeat, "Is the horde up", "status", status_s.HordeHeartbeat),
-    E("GET", "/v2/status/modes", status.modes, "Maintenance, invite-only and raid modes", "status",
-      status_s.HordeModes),
+    E("GET", "/v2/status/modes", admin.modes, "Maintenance, invite-only and raid modes", "status",
+      status_s.HordeModes, auth=True),
+    E("PUT", "/v2/status/modes", admin.change_modes, "Change the modes (maintenance: admins; others: moderators)",
+      "status", status_s.HordeModes, body=admin_s.ModesInput, auth=True),
+    E("GET", "/v2/status/news", admin.news, "The horde's news", "status", admin_s.Newspiece, many=True),
     E("GET", "/v2/status/performance", status.performance, "Load and throughput", "status",
       status_s.HordePerformance),
     E("GET", "/v2/status/models", status.models, "Models served or queued", "status", status_s.ActiveModel,
@@ -164,8 +168,28 @@ MODERATION: tuple[E, ...] = (
 )  # fmt: skip
 
 
+# the moderation twins of the /admin panel; before WORKERS, so /v2/workers/messages is not taken for a worker id
+ADMIN: tuple[E, ...] = (
+    E("DELETE", "/v2/users/{user_id}", admin.delete_user, "Soft-delete an account (the user or a moderator)",
+      "users", admin_s.DeletedUser, auth=True, path_types=INT),
+    E("PUT", "/v2/operations/block_worker_ipaddr/{worker_id}", admin.block_worker_ip,
+      "Block a worker's IP for N days (moderators)", "operations", base_s.SimpleResponse,
+      body=admin_s.BlockWorkerIPInput, auth=True),
+    E("DELETE", "/v2/operations/block_worker_ipaddr/{worker_id}", admin.unblock_worker_ip,
+      "Unblock a worker's IP (moderators)", "operations", base_s.SimpleResponse, auth=True),
+    E("GET", "/v2/workers/messages", admin.messages, "Messages to workers' owners", "workers",
+      admin_s.WorkerMessage, many=True, query=admin_s.MessagesQuery, auth=True),
+    E("POST", "/v2/workers/messages", admin.send_message, "Message a worker's owner (moderators; owners: their own)",
+      "workers", admin_s.WorkerMessage, body=admin_s.MessageInput, auth=True),
+    E("GET", "/v2/workers/messages/{message_id}", admin.message, "One message", "workers", admin_s.WorkerMessage,
+      auth=True, path_types=INT),
+    E("DELETE", "/v2/workers/messages/{message_id}", admin.delete_message, "Delete a message", "workers",
+      base_s.SimpleResponse, auth=True, path_types=INT),
+)  # fmt: skip
+
+
 def endpoints() -> list[E]:
-    return [*IMAGE, *TEXT, *USERS, *WORKERS, *STYLES, *STATUS, *MODERATION]
+    return [*IMAGE, *TEXT, *USERS, *ADMIN, *WORKERS, *STYLES, *STATUS, *MODERATION]
 
 
 def _starlette_path(endpoint: E) -> str:

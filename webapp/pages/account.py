@@ -34,6 +34,7 @@ async def _context(request: Request, actor: dto.Actor) -> dict[str, Any]:
         "ledger": await service.kudos.history(actor, limit=50),
         "ledger_labels": LEDGER_LABELS,
         "workers": await service.workers.listing(actor, owner_id=actor.user_id),
+        "messages": await service.worker_moderation.messages(actor),
         "shared_keys": await service.sharedkeys.for_user(actor.user_id),
         "transfer": {"to": "", "amount": "", "error": None, "done": None},
         "new_shared_key": None,

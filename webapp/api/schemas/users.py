@@ -64,6 +64,7 @@ class ModifyUserInput(Input):
     username: str | None = Field(None, min_length=1, max_length=100)
     contact: str | None = Field(None, max_length=500)
     admin_comment: str | None = Field(None, max_length=500)
+    undelete: bool | None = Field(None, description="Bring back a soft-deleted account (moderators).")
 
 
 class ModifyUser(Output):
@@ -82,6 +83,7 @@ class ModifyUser(Output):
     new_username: str | None = None
     contact: str | None = None
     admin_comment: str | None = None
+    undeleted: bool | None = None
 
 
 class KudosTransferInput(Input):

@@ -1,4 +1,4 @@
-"""The horde's state: ``status/heartbeat``, ``status/modes``, ``status/performance``, ``status/models`` and the
+"""The horde's state: ``status/heartbeat``, ``status/performance``, ``status/models`` and the
 ``stats/img`` and ``stats/text`` totals and per-model counts."""
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ VERSION = version()
 
 async def heartbeat(request: Request) -> Response:
     return responses.ok(schemas.HordeHeartbeat(message="OK", version=VERSION))
-
-
-async def modes(request: Request) -> Response:
-    return responses.ok(schemas.HordeModes(maintenance_mode=False, invite_only_mode=False, raid_mode=False))
 
 
 async def performance(request: Request) -> Response:

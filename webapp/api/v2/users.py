@@ -82,7 +82,10 @@ async def modify_user(request: Request) -> Response:
     changes = {k: v for k, v in fields.items() if k in FLAG_FIELDS or k in OTHER_FIELDS}
     if fields.get("reset_suspicion"):
         changes["reset_suspicion"] = True
-    info = await appstate.service(request).users.modify(who, user_id, **changes)
+    svc = appstate.service(request)
+    if fields.get("undelete"):
+        await svc.user_moderation.undelete(who, user_id)
+    info = await svc.users.modify(who, user_id, **changes) if changes else await svc.users.get(who, user_id)
     flags = {name: info.has(Role(name)) for name in FLAG_FIELDS if name in fields}
     answer = schemas.ModifyUser(
         new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
@@ -92,6 +95,7 @@ async def modify_user(request: Request) -> Response:
         new_username=info.display_name if "username" in fields else None,
         contact=fields.get("contact"),
         admin_comment=fields.get("admin_comment"),
+        undeleted=True if fields.get("undelete") else None,
         **flags,
     )
     return JSONResponse(dump(answer))
