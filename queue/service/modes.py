@@ -9,9 +9,11 @@ import datetime as dt
 from typing import Any
 
 from horde.queue import dto, errors
+from horde.queue.service import ip_blocks
 from horde.queue.service.context import Context
 from horde.queue.service.users import require_admin, require_moderator
-from horde.queue.store import admin as admin_store, audit
+from horde.queue.store import admin as admin_store, audit, moderation as mod_store, users as user_store
+from horde.queue.store.connection import Connection
 
 CACHE_SECONDS = 2.0
 IMPORTANCE = ("information", "warning", "critical")
@@ -41,6 +43,19 @@ def _modes(stored: dict[str, Any]) -> HordeModes:
         raid=bool(stored.get("raid", False)),
         banner=str(stored.get("banner") or ""),
     )
+
+
+async def admit_new_worker(conn: Connection, actor: dto.Actor, now: dt.datetime) -> None:
+    """A worker's first pop, in the pop's transaction: refused from a blocked address; in invite-only mode, an
+    untrusted owner spends one worker invite, or is refused."""
+    if actor.ip and await mod_store.timeout_for(conn, ip_blocks.networks_holding(actor.ip), now) is not None:
+        raise errors.TimeoutIPError("This worker's IP address is blocked.")
+    if actor.is_trusted or not bool((await admin_store.modes(conn)).get("invite_only")):
+        return
+    owner = await user_store.lock(conn, actor.user_id)
+    if owner is None or owner.worker_invited <= 0:
+        raise errors.WorkerInviteOnlyError
+    await user_store.update(conn, actor.user_id, worker_invited=owner.worker_invited - 1)
 
 
 class ModeService:

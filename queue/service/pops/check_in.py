@@ -9,6 +9,7 @@ from typing import Any
 from horde.queue import errors
 from horde.queue.domain import kudos as kudos_rules
 from horde.queue.domain.jobs import GenerationKind
+from horde.queue.service import modes
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.pops.asks import Pop, Worker, capabilities
@@ -85,6 +86,7 @@ class CheckIns:
         allowed = WORKERS_TRUSTED if actor.is_trusted else WORKERS_UNTRUSTED
         if await worker_store.count_for_owner(conn, actor.user_id) >= allowed:
             raise errors.TooManyWorkersError
+        await modes.admit_new_worker(conn, actor, now)  # blocked addresses; invite-only mode
         worker_id = str(uuid.uuid4())
         inserted = await worker_store.insert(conn, _new_worker(pop, worker_id, now))
         self.capacity.invalidate()

@@ -174,3 +174,27 @@ async def test_the_live_queue_and_a_moderators_cancel(service: HordeService) -> 
     assert await service.user_moderation.waiting(mod) == []
     assert [e.action for e in await service.audit.search(mod, target=f"request:{created.id}")] == ["request_cancelled"]
     assert (await service.requests.status(asker, created.id, with_generations=False)).cancelled
+
+
+async def test_invite_only_mode_takes_new_workers_by_invitation(service: HordeService) -> None:
+    mod = await make_user(service, "mod", role=Role.MODERATOR)
+    known = await make_user(service, "known")
+    await pop(service, known, name="old-worker")  # registered before the mode: keeps working
+    await service.modes.change(mod, invite_only=True)
+    newcomer = await make_user(service, "newcomer")
+    with pytest.raises(errors.WorkerInviteOnlyError):
+        await pop(service, newcomer, name="new-worker")
+    await service.users.modify(mod, newcomer.user_id, worker_invited=1)
+    await pop(service, newcomer, name="new-worker")
+    assert (await service.users.get(mod, newcomer.user_id)).worker_invited == 0
+    await pop(service, known, name="old-worker")
+    trusted = await make_user(service, "trusted", role=Role.TRUSTED)
+    await pop(service, trusted, name="trusted-worker")
+
+
+async def test_a_blocked_address_cannot_register_a_worker(service: HordeService) -> None:
+    mod = await make_user(service, "mod", role=Role.MODERATOR)
+    await service.moderation.put_ip_timeout(mod, "203.0.113.0/24", hours=1)
+    owner = await make_user(service, "owner", ip="203.0.113.50")
+    with pytest.raises(errors.TimeoutIPError):
+        await pop(service, owner, name="from-blocked")
