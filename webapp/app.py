@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from horde.queue import errors
 from horde.queue.service import HordeService, running_sweeps
-from horde.webapp import bodylimit, errors as web_errors, metrics, pages, routes
+from horde.webapp import bodylimit, errors as web_errors, metrics, pages, ratelimit, routes
 from horde.webapp.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def create_app(settings: WebSettings, service: HordeService | None = None) -> St
             else:
                 yield
         finally:
+            await ratelimit.close_limiter(app)
             if service is None:
                 await svc.close()
 

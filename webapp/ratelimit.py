@@ -1,4 +1,8 @@
-"""Rate limits per IP and per API key: fixed windows in memory (per process), answering 429 with ``Retry-After``.
+"""Rate limits per IP and per API key: fixed windows, answering 429 with ``Retry-After``.
+
+By default the windows live in memory, per process (``RateLimiter``, O(1) per call). With ``HORDE_REDIS_URL`` set
+they live in Redis, through the ``limits`` library (``horde.webapp.redislimit``), so that they hold across every
+process of every node.
 
 ``HORDE_RATE_LIMITS`` is ``on`` (AI Horde's limits), ``off``, or a comma-separated list of overrides such as
 ``check=20/1,status=30/60`` (N requests per S seconds for the named limit; every other limit keeps its default).
@@ -11,6 +15,7 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
+from typing import Protocol
 
 from starlette.applications import Starlette
 
@@ -131,24 +136,66 @@ class RateLimiter:
             table.popitem(last=False)
             self.evicted += 1
 
+    async def hit(self, name: str, *, ip: str | None, api_key: str | None, path: str) -> None:
+        """What every caller awaits, whichever limiter the app has: ``check`` here, Redis's round trip there."""
+        self.check(name, ip=ip, api_key=api_key, path=path)
+
+    async def aclose(self) -> None:
+        """Nothing to release: the windows are plain memory."""
+
     def check(self, name: str, *, ip: str | None, api_key: str | None, path: str) -> None:
         """Count one request; raise ``RateLimitExceededError`` when a window is full."""
         if self.rules is None or name not in self.rules:
             return
-        rule = self.rules[name]
         now = self._clock()
-        where = f"{name}@{path}" if rule.per_path else name
-        if rule.per_ip is not None:
-            self._hit(f"ip:{ip}@{where}", rule.per_ip, now)
-        if rule.per_key is not None and api_key and api_key != "0000000000":
-            hashed = hashlib.sha256(api_key.encode()).hexdigest()[:24]
-            self._hit(f"key:{hashed}@{where}", rule.per_key, now)
+        for key, limit in buckets(name, self.rules[name], ip=ip, api_key=api_key, path=path):
+            self._hit(key, limit, now)
 
 
-def limiter_for(app: Starlette) -> RateLimiter:
-    """The application's one limiter (made on first use from ``HORDE_RATE_LIMITS``)."""
-    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
+class Limiter(Protocol):
+    """Either limiter: in memory (``RateLimiter``) or in Redis (``horde.webapp.redislimit.RedisRateLimiter``)."""
+
+    rules: dict[str, Rule] | None
+
+    @property
+    def enabled(self) -> bool: ...
+
+    async def hit(self, name: str, *, ip: str | None, api_key: str | None, path: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def buckets(name: str, rule: Rule, *, ip: str | None, api_key: str | None, path: str) -> list[tuple[str, Limit]]:
+    """The windows one request counts against: its IP's (per path when the rule says so) and its key's."""
+    where = f"{name}@{path}" if rule.per_path else name
+    found = []
+    if rule.per_ip is not None:
+        found.append((f"ip:{ip}@{where}", rule.per_ip))
+    if rule.per_key is not None and api_key and api_key != "0000000000":
+        hashed = hashlib.sha256(api_key.encode()).hexdigest()[:24]
+        found.append((f"key:{hashed}@{where}", rule.per_key))
+    return found
+
+
+def limiter_for(app: Starlette) -> Limiter:
+    """The application's one limiter (made on first use from ``HORDE_RATE_LIMITS`` and ``HORDE_REDIS_URL``)."""
+    limiter: Limiter | None = getattr(app.state, "rate_limiter", None)
     if limiter is None:
-        limiter = RateLimiter(parse(app.state.settings.rate_limits))
+        settings = app.state.settings
+        rules = parse(settings.rate_limits)
+        if settings.redis_url is not None and rules is not None:
+            from horde.webapp.redislimit import RedisRateLimiter
+
+            limiter = RedisRateLimiter(rules, settings.redis_url.get_secret_value())
+        else:
+            limiter = RateLimiter(rules)
         app.state.rate_limiter = limiter
     return limiter
+
+
+async def close_limiter(app: Starlette) -> None:
+    """Release the limiter's connections (Redis), if one was made; the app's lifespan calls this last."""
+    limiter: Limiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is not None:
+        app.state.rate_limiter = None
+        await limiter.aclose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from horde.queue.settings import CoreSettings
 
@@ -17,6 +17,11 @@ class WebSettings(CoreSettings):
         "on",
         description="'on', 'off' (for benchmarks) or overrides such as 'check=20/1,register=10/3600': per-IP and "
         "per-key limits on the API and on the register and login pages.",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="redis://HOST:PORT/DB: count the rate limits in Redis, so that they hold across every process "
+        "and node; unset, each process counts its own in memory.",
     )
     sweep_interval: float = Field(5.0, description="Seconds between background sweeps (timeouts, expiry).")
     run_sweeps: bool = Field(True, description="Run the background sweeps in this process.")

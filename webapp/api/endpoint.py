@@ -45,7 +45,9 @@ def limited(endpoint: Endpoint) -> Handler:
     async def handler(request: Request) -> Response:
         limiter = ratelimit.limiter_for(request.app)
         if limiter.enabled:  # off for benchmarks: then not even the URL is built
-            limiter.check(name, ip=appstate.client_ip(request), api_key=caller.api_key(request), path=request.url.path)
+            await limiter.hit(
+                name, ip=appstate.client_ip(request), api_key=caller.api_key(request), path=request.url.path
+            )
         return await endpoint.handler(request)
 
     handler.__name__ = endpoint.handler.__name__

@@ -19,7 +19,7 @@ async def register(request: Request) -> Response:
     username = forms.text(form, "username")
     service = appstate.service(request)
     try:
-        ratelimit.limiter_for(request.app).check(
+        await ratelimit.limiter_for(request.app).hit(
             "register", ip=appstate.client_ip(request), api_key=None, path=request.url.path
         )
         created = await service.users.register(await security.viewer(request), username)
@@ -56,7 +56,7 @@ async def login(request: Request) -> Response:
         message = "Enter the API key you got when you registered."
     else:
         try:
-            ratelimit.limiter_for(request.app).check(
+            await ratelimit.limiter_for(request.app).hit(
                 "login", ip=appstate.client_ip(request), api_key=None, path=request.url.path
             )
             actor = await appstate.service(request).users.authenticate(api_key, ip=appstate.client_ip(request))

@@ -71,7 +71,7 @@ async def style_create(request: Request) -> Response:
     values = {name: forms.text(form, name, str(default)).strip() for name, default in FORM_DEFAULTS.items()}
     kind = GenerationKind.TEXT if values["kind"] == "text" else GenerationKind.IMAGE
     try:
-        ratelimit.limiter_for(request.app).check(
+        await ratelimit.limiter_for(request.app).hit(
             "create", ip=appstate.client_ip(request), api_key=None, path=request.url.path
         )
         await appstate.service(request).styles.create(
