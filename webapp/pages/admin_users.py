@@ -62,10 +62,11 @@ async def flags(request: Request) -> Response:
             changes[role.value] = wanted
     for name in ("concurrency", "worker_invited"):
         raw = forms.text(form, name).strip()
-        if raw:
+        if raw and raw != forms.text(form, f"had_{name}"):
             changes[name] = forms.whole_number(form, name, 0, f"{name} is a whole number.")
-    if "admin_comment" in form:
-        changes["admin_comment"] = forms.text(form, "admin_comment")
+    comment = forms.text(form, "admin_comment")
+    if "admin_comment" in form and comment != forms.text(form, "had_admin_comment"):
+        changes["admin_comment"] = comment
     if not changes:
         raise errors.ValidationError("Nothing changed.")
     return await _act(request, actor, "Saved: " + ", ".join(sorted(changes)), **changes)
