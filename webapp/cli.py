@@ -201,7 +201,45 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False) -> int:
+def app_from_environment() -> Any:
+    """The app as each of uvicorn's processes builds it (``horde serve --workers N``): settings from ``HORDE_*``.
+    Also usable alone: ``uvicorn --factory horde.webapp.cli:app_from_environment --workers 4``."""
+    from horde.queue import logs
+    from horde.webapp.app import create_app
+    from horde.webapp.settings import WebSettings
+
+    logs.configure()
+    return create_app(WebSettings())
+
+
+def _serve_processes(settings: Any, workers: int) -> int:
+    """``horde serve --workers N``: uvicorn's N processes, each building the app from the environment. The
+    counters of ``/metrics`` add up across them through a folder of their own (``PROMETHEUS_MULTIPROC_DIR``)."""
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    os.environ["HORDE_HOST"], os.environ["HORDE_PORT"] = settings.host, str(settings.port)  # what the children read
+    made = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="horde-metrics-")
+    try:
+        uvicorn.run(
+            "horde.webapp.cli:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+    return 0
+
+
+def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False, workers: int = 1) -> int:
     import uvicorn
 
     from horde.queue import logs
@@ -210,9 +248,11 @@ def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False
     logs.configure()
     admin_key = _prepare_server(settings)
     url = f"http://{settings.host}:{settings.port}"
-    _out(f"Horde is running at {url}/")
+    _out(f"Horde is running at {url}/" + (f" ({workers} processes)" if workers > 1 else ""))
     if admin_key:
         _out(f"First start: the admin's API key is {admin_key}  (shown once; keep it safe)")
+    if workers > 1:
+        return _serve_processes(settings, workers)
     app = create_app(settings)
     worker_process = None
     if local_worker:
@@ -239,7 +279,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve(_settings(args))
+    if args.workers < 1:
+        raise SystemExit("horde: --workers must be 1 or more")
+    return _serve(_settings(args), workers=args.workers)
 
 
 def run_worker_command(worker_args: Sequence[str]) -> int:
@@ -263,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--port", type=int, help="port to listen on (default 7001)")
         if name == "run":
             cmd.add_argument("--worker", metavar="MODEL", help="also run a local worker serving MODEL (e.g. tiny)")
+        else:
+            cmd.add_argument(
+                "--workers", type=int, default=1, metavar="N", help="serve with N processes (uvicorn's; default 1)"
+            )
         cmd.set_defaults(func=func)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
