@@ -26,14 +26,14 @@ class MastodonBot:
         self.instance = urlsplit(settings.base_url or "").netloc or "mastodon"
         self.rules = MastodonRules(settings.rate_limit_seconds, settings.word_list())
         self.throttle = replies.PublicThrottle(settings.public_replies_per_hour)
-        self.handle = ""
+        self.handle = self.account_id = ""
         self.char_limit = 500
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Who the bot is and what its instance allows."""
         me = await self.api.me()
-        self.handle = str(me["username"])
+        self.handle, self.account_id = str(me["username"]), str(me["id"])
         info = await self.api.instance()
         statuses = (info.get("configuration") or {}).get("statuses") or {}
         self.char_limit = int(statuses.get("max_characters") or 500)
@@ -102,7 +102,8 @@ class MastodonBot:
         if request_id is None:
             drawing = grammar.parse(str(status["content"]), self.handle)
             if drawing is None:
-                await self.say(status, replies.HELP)
+                if str(status.get("in_reply_to_account_id")) != self.account_id:  # not chatter under its own post
+                    await self.say(status, replies.HELP)
                 return
             try:
                 request_id = await self._ask(mention, status, drawing)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from mastodon import Mastodon
 from mastodon_mock.config import SeedAccount, SeedConfig
@@ -36,6 +37,13 @@ def instance() -> Iterator[MockServer]:
 
 def client(instance: MockServer, who: str) -> Mastodon:
     return Mastodon(access_token=f"{who}_token", api_base_url=instance.base_url)
+
+
+def person(instance: MockServer, display_name: str) -> Mastodon:
+    """A new account of its own on the instance (so no other test's rate limit or ban touches it)."""
+    made = httpx.post(f"{instance.base_url}/api/v1/_mock/dev_user", json={"display_name": display_name})
+    made.raise_for_status()
+    return Mastodon(access_token=made.json()["access_token"], api_base_url=instance.base_url)
 
 
 class Bot:

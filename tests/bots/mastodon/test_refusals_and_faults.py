@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from mastodon import Mastodon
 from mastodon_mock.config import SeedAccount, SeedConfig
@@ -20,14 +19,7 @@ from horde.queue import dto
 from horde.queue.domain.roles import Role
 from horde.queue.service import SYSTEM, HordeService
 from tests.bots.live import LiveHorde
-from tests.bots.mastodon.conftest import Bot, replies_to, reply_to
-
-
-def person(instance: MockServer, display_name: str) -> Mastodon:
-    """A new account of its own on the instance (so no other test's rate limit or ban touches it)."""
-    made = httpx.post(f"{instance.base_url}/api/v1/_mock/dev_user", json={"display_name": display_name})
-    made.raise_for_status()
-    return Mastodon(access_token=made.json()["access_token"], api_base_url=instance.base_url)
+from tests.bots.mastodon.conftest import Bot, person, replies_to, reply_to
 
 
 def fediverse_name(instance: MockServer, who: Mastodon) -> str:
