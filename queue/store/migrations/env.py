@@ -11,6 +11,7 @@ from horde.queue.store import tables
 from horde.queue.store.engine import make_throwaway_engine
 
 config = context.config
+MIGRATION_LOCK = 0x686F7264654D  #: "hordeM": held while a node migrates
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +22,9 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # several nodes starting at once: one migrates, the others wait here, then find nothing left to do
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 
