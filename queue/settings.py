@@ -56,6 +56,16 @@ class CoreSettings(BaseSettings):
         description="How old a queue position or ETA may be: each model's queue is read once per this many seconds "
         "(0: count on every poll).",
     )
+    trust_threshold_kudos: float = Field(
+        5000.0,
+        ge=0,
+        description="Kudos an untrusted worker owner must have in escrow from jobs (half of each job's reward; the "
+        "uptime held beside it does not count) to be trusted automatically, which releases all their escrow; 0 "
+        "turns automatic trust off (upstream's KUDOS_TRUST_THRESHOLD).",
+    )
+    trust_min_age_days: float = Field(
+        7.0, ge=0, description="Days an account must exist before it can be trusted automatically."
+    )
     admin_username: str = Field("admin", description="Name of the admin account created on first start.")
 
     def resolved_database_url(self) -> str:

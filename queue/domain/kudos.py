@@ -41,6 +41,8 @@ class EntryKind(enum.StrEnum):
     REQUEST_TAX = "request_tax"  #: sink: a requester pays the horde tax when a request starts
     TRANSFER_OUT = "transfer_out"  #: the sending half of a transfer
     TRANSFER_IN = "transfer_in"  #: the receiving half of a transfer
+    ESCROW_HOLD = "escrow_hold"  #: an untrusted owner's reward set aside until they are trusted (moves, no source)
+    ESCROW_RELEASE = "escrow_release"  #: what was set aside, paid out when its owner becomes trusted
 
 
 def to_milli(kudos: float) -> int:
@@ -198,6 +200,25 @@ def text_needs_upfront(p: params_mod.TextParams, *, slow_workers: bool, active_t
         return True
     max_tokens = max(256, min(512, 512 + 5 * active_threads - round(0.9 * queued)))
     return p.max_length > max_tokens
+
+
+# --- trust escrow ---------------------------------------------------------------------------------------------
+
+
+def escrow_share(amount_milli: int, kind: EntryKind) -> int:
+    """What of an untrusted worker owner's earning is held until they are trusted (reference §2.4): half of a
+    job's reward, all of an uptime reward; nothing of anything else."""
+    if amount_milli <= 0:
+        return 0
+    if kind is EntryKind.WORKER_REWARD:
+        return amount_milli // 2
+    return amount_milli if kind is EntryKind.UPTIME else 0
+
+
+def earns_trust(held_milli: int, threshold: float, account_age_days: float, min_age_days: float) -> bool:
+    """An untrusted owner is trusted automatically once their escrow reaches ``threshold`` kudos on an account at
+    least ``min_age_days`` old (a suspicious owner never is: the caller checks). A threshold of 0 turns it off."""
+    return threshold > 0 and held_milli >= to_milli(threshold) and account_age_days >= min_age_days
 
 
 # --- uptime and priority --------------------------------------------------------------------------------------

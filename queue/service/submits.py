@@ -18,7 +18,7 @@ from horde.queue.domain import drops, kudos as kudos_rules, params as params_mod
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
-from horde.queue.service import result_checks, sharedkeys, suspicion
+from horde.queue.service import escrow, result_checks, sharedkeys, suspicion
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
@@ -262,7 +262,8 @@ class SubmitService:
             await sharedkeys.spend(conn, f.req.shared_key_id, f.charge_milli)
         # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held
         # for as short a time as possible before the COMMIT
-        await ledger.append_all(conn, [entry for f in finished for entry in _payments(f)], now=now)
+        entries = [entry for f in finished for entry in _payments(f)]
+        await ledger.append_all(conn, await escrow.hold(conn, entries, self.ctx.settings, now), now=now)
 
     def _finish(self, f: _Finished) -> job_store.Finish:
         """How a finished job's row records its result."""

@@ -391,7 +391,9 @@ mastodon_mentions = sa.Table(
 )
 
 
-# the moderation tables (modes, news, messages, suspicion) live beside: importing them here puts them in ``metadata``
+# the moderation tables (modes, news, messages, suspicion) and trust escrow live beside: importing them here puts
+# them in ``metadata``
+from horde.queue.store.economy_tables import trust_escrow  # noqa: E402
 from horde.queue.store.moderation_tables import horde_modes, news_items, suspicions, worker_messages  # noqa: E402
 
-__all__ = ["horde_modes", "news_items", "suspicions", "worker_messages"]
+__all__ = ["horde_modes", "news_items", "suspicions", "trust_escrow", "worker_messages"]

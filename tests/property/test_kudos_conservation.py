@@ -1,8 +1,9 @@
 """Kudos is conserved over random sequences of requests, pops, submits, timeouts, cancels and transfers.
 
-After every step: each balance equals the sum of its ledger entries and never sits below its floor; every
-transfer's halves cancel out; every finished job was paid exactly once and charged exactly once, for the amounts
-it records; and the queue index holds exactly the queued jobs of waiting requests.
+After every step: each balance equals the sum of its ledger entries and never sits below its floor; each trust
+escrow equals minus the sum of its holds and releases; every transfer's halves cancel out; every finished job was
+paid exactly once and charged exactly once, for the amounts it records; and the queue index holds exactly the
+queued jobs of waiting requests.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class KudosMachine(RuleBasedStateMachine):
         self.requests: list[str] = []
 
     async def _user(self, name: str, kudos: float) -> Any:
-        created = await self.service.users.create_user(SYSTEM, name, kudos=kudos, role=Role.TRUSTED)
+        # u1 is untrusted: the half of its workers' rewards that trust escrow holds must stay accounted for
+        role = None if name == "u1" else Role.TRUSTED
+        created = await self.service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
         return await self.service.users.authenticate(created.api_key)
 
     def run(self, coro: Any) -> Any:
@@ -179,12 +182,20 @@ class KudosMachine(RuleBasedStateMachine):
             jobs = (await conn.execute(sa.select(tables.jobs))).all()
             entries = (await conn.execute(sa.select(tables.queue_entries))).all()
             reqs = {r.id: r for r in (await conn.execute(sa.select(tables.generation_requests))).all()}
+            held_rows = await conn.execute(sa.select(tables.trust_escrow.c.user_id, tables.trust_escrow.c.held_milli))
+            escrow: dict[int, int] = {int(uid): int(milli) for uid, milli in held_rows.all()}
         sums: Counter[int] = Counter()
         for entry in ledger:
             sums[entry.user_id] += entry.amount_milli
         for user in users:
             assert user.kudos_milli == sums[user.id], user.username
             assert user.kudos_milli >= kudos_rules.to_milli(kudos_rules.floor_for(AccountKind(user.kind)))
+        held: Counter[int] = Counter()
+        for entry in ledger:
+            if entry.kind in ("escrow_hold", "escrow_release"):
+                held[entry.user_id] -= entry.amount_milli
+        assert {uid: milli for uid, milli in escrow.items() if milli} == {u: m for u, m in held.items() if m}
+        assert all(milli >= 0 for milli in escrow.values())
         transfers = [e.amount_milli for e in ledger if e.kind in ("transfer_in", "transfer_out")]
         assert sum(transfers) == 0
         rewards = Counter(e.job_id for e in ledger if e.kind == "worker_reward")

@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 
 from horde.queue import dto, errors
+from horde.queue.service import escrow
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
@@ -61,7 +62,7 @@ class PopService:
             found = await self._match_all(conn, ready, now)
             # uptime rewards last: the users' rows are locked after the workers', the jobs' and the requests', in
             # the order a submit locks them
-            await ledger.append_all(conn, uptime, now=now)
+            await ledger.append_all(conn, await escrow.hold(conn, uptime, self.ctx.settings, now), now=now)
         for i, one, result in zip(places, ready, found, strict=True):
             if one.worker.maintenance and not result.found:
                 results[i] = errors.WorkerMaintenanceError(one.worker.maintenance_msg or None)

@@ -37,7 +37,7 @@ async def test_image_round_trip_moves_kudos_both_ways(service: HordeService) -> 
     assert await service.ctx.results.load(status.generations[0].result_key or "") == webp()
     owner_info = await service.users.me(owner)
     requester_info = await service.users.me(requester)
-    assert owner_info.kudos == pytest.approx(25 + result.reward)
+    assert owner_info.kudos == pytest.approx(25 + result.reward / 2, abs=0.001)  # an untrusted owner: half waits
     assert requester_info.kudos < 125
 
 
