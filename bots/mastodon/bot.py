@@ -144,11 +144,20 @@ class MastodonBot:
                 text = replies.WORKING.format(position=max(1, progress.queue_position))
                 notice = await self.say(status, text, most_open="unlisted")
             if waited > self.settings.max_wait:
+                await self._give_up(request_id)
                 break
             await asyncio.sleep(1.0)
         await self.post_result(await self.service.requests.status(None, request_id), status)
         if notice is not None:
             await self.api.delete(str(notice["id"]))
+
+    async def _give_up(self, request_id: str) -> None:
+        """Past ``max_wait``: what is still queued is dropped (no worker spends time on images nobody will see);
+        what is finished is posted."""
+        try:
+            await self.service.requests.cancel_without_key(request_id, ip=None)
+        except errors.HordeError:
+            logger.warning("mastodon_cancel_failed", exc_info=True, extra={"action": "mastodon_cancel_failed"})
 
     async def post_result(self, result: dto.RequestStatus, status: Any) -> None:
         shown = [g for g in result.generations if not g.censored and g.result_key][:4]

@@ -90,6 +90,25 @@ def test_a_reply_to_a_long_prompt_stays_within_the_instances_limit(bot: Bot, ins
     assert reply["media_attachments"]
 
 
+def test_a_request_past_the_longest_wait_is_cancelled_and_answered(
+    bot: Bot, horde: LiveHorde, instance: MockServer
+) -> None:
+    tardy = person(instance, "Tardy")
+    bot.start(max_wait=0.001, images=4)  # it gives up at its first look
+
+    reply = reply_to(instance, tardy.status_post("@horde draw me a slow sunrise"))
+
+    async def requests(service: HordeService) -> list[dto.RequestStatus]:
+        actor = await service.mastodon.actor(fediverse_name(instance, tardy), "Tardy")
+        return await service.requests.history(actor)
+
+    [request] = horde.call(requests)
+    assert request.cancelled  # nothing left in the queue for nobody
+    assert len(reply["media_attachments"]) < 4 and (
+        "could not be made" in reply["content"] or reply["media_attachments"]
+    )
+
+
 def test_failed_uploads_and_posts_are_retried(bot: Bot, instance: MockServer) -> None:
     bot.start()
     with instance.fault(path_regex=r"^/api/v[12]/media$", methods=["POST"], status=503, count=2):
