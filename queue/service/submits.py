@@ -14,7 +14,13 @@ import uuid
 from typing import Any
 
 from horde.queue import dto, errors
-from horde.queue.domain import drops, kudos as kudos_rules, params as params_mod
+from horde.queue.domain import (
+    drops,
+    kudos as kudos_rules,
+    params as params_mod,
+    roles as roles_mod,
+    suspicion as suspicion_rules,
+)
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
@@ -81,10 +87,22 @@ def _payments(f: _Finished) -> list[ledger.Entry]:
     ]
 
 
-async def _covered(conn: Connection, finished: list[_Finished]) -> list[_Finished]:
+TAX_MILLI = kudos_rules.to_milli(kudos_rules.HORDE_TAX)
+
+
+def _too_fast(f: _Finished, now: dt.datetime) -> bool:
+    """Whether a result came back faster than any real worker makes it (``suspicion.too_fast``)."""
+    if f.job.popped_at is None:
+        return False
+    return suspicion_rules.too_fast(f.req.kind, f.things, (now - f.job.popped_at).total_seconds())
+
+
+async def _covered(conn: Connection, finished: list[_Finished], now: dt.datetime) -> list[_Finished]:
     """Each job's charge as far as its requester can pay it (their balance above their floor, job by job), and its
     worker's reward cut to the share paid: nothing is paid that was not charged. A requester on their floor (the
-    anonymous user always is) gets the image all the same; its worker earns uptime, not kudos from nothing.
+    anonymous user always is) gets the image all the same; its worker earns uptime, not kudos from nothing. A
+    result back faster than any real worker makes it earns an untrusted owner nothing and costs only the horde's
+    tax: a blank image handed back at once is not work (issue 16).
 
     The requesters' and workers' owners' rows are locked here, in id order, for the rest of the transaction."""
     people = [f.req.user_id for f in finished if f.req.user_id != ANONYMOUS_USER_ID]
@@ -94,6 +112,8 @@ async def _covered(conn: Connection, finished: list[_Finished]) -> list[_Finishe
     }
     covered = []
     for f in finished:
+        if _too_fast(f, now) and not roles_mod.is_trusted(roles_mod.from_flags(rows.get(f.worker.owner_id))):
+            f = dataclasses.replace(f, reward_milli=0, charge_milli=min(f.charge_milli, TAX_MILLI))
         paid = min(f.charge_milli, spare.get(f.req.user_id, 0))
         spare[f.req.user_id] = spare.get(f.req.user_id, 0) - paid
         reward = kudos_rules.covered_reward(f.reward_milli, f.charge_milli, paid)
@@ -170,7 +190,7 @@ class SubmitService:
                     results.append(exc)
             if finished:
                 await request_store.lock_all(conn, [f.req.id for f in finished])  # requests, then people
-                finished = await _covered(conn, finished)
+                finished = await _covered(conn, finished, now)
                 paid = {f.ask.job_id: f.reward_milli for f in finished}
                 results = [
                     dto.SubmitResult(reward=kudos_rules.from_milli(paid[s.ask.job_id]))

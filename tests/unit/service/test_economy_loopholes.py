@@ -1,0 +1,52 @@
+"""Loopholes the economy simulation (``bench/economy.py``, issue 16) found, each closed with a regression test."""
+
+from __future__ import annotations
+
+import pytest
+
+from horde.queue import dto
+from horde.queue.clock import FrozenClock
+from horde.queue.domain.roles import Role
+from horde.queue.service import HordeService, SubmitAsk
+from tests.factories import ask_image, make_user, pop, webp_bytes
+
+BIG = {"width": 512, "height": 512, "steps": 30}  #: 7.9 megapixel-steps: seconds of work for any real worker
+IMAGE = webp_bytes(512)
+
+
+async def hand_back(service: HordeService, clock: FrozenClock, owner: dto.Actor, after: float) -> tuple[float, str]:
+    """A 512×512 request served by ``owner``'s worker, whose image comes back ``after`` seconds after the pop:
+    (the reward, the request's id)."""
+    created = await ask_image(service, await make_user(service, f"asker{owner.user_id}", kudos=500), params=BIG)
+    job = await pop(service, owner, name=f"w{owner.user_id}")
+    assert job.found
+    clock.advance(after)
+    return (await service.workers.submit(owner, SubmitAsk(job.ids[0], image=IMAGE))).reward, created.id
+
+
+async def test_a_blank_image_handed_back_at_once_earns_nothing(
+    service: HordeService, frozen_clock: FrozenClock
+) -> None:
+    """A worker returning right-sized blank images the instant it pops them was paid for each until suspicion
+    paused it (five jobs); a result faster than any real worker now earns an untrusted owner nothing, and costs
+    the requester only the horde's tax."""
+    cheat = await make_user(service, "cheat")
+    reward, request_id = await hand_back(service, frozen_clock, cheat, after=0.0)
+    assert reward == 0
+    history = await service.kudos.history(cheat, limit=50)
+    assert sum(e.amount for e in history if e.kind == "worker_reward") == 0
+    status = await service.requests.status(None, request_id)
+    assert status.done  # the requester still has the image
+    assert status.kudos <= 2.0  # the request's tax and the image's tax, nothing for the image itself
+
+
+async def test_a_real_speed_result_is_paid(service: HordeService, frozen_clock: FrozenClock) -> None:
+    honest = await make_user(service, "honest")
+    reward, _ = await hand_back(service, frozen_clock, honest, after=5.0)
+    assert reward == pytest.approx(7.61)
+
+
+async def test_a_trusted_owner_is_not_second_guessed(service: HordeService, frozen_clock: FrozenClock) -> None:
+    fast = await make_user(service, "fast", role=Role.TRUSTED)
+    reward, _ = await hand_back(service, frozen_clock, fast, after=0.0)
+    assert reward == pytest.approx(7.61)
