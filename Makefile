@@ -35,7 +35,7 @@ run: install
 	$(VENV)/bin/horde run --host $(HOST) --port $(PORT) --worker tiny
 
 # What the tests need beyond the venv: Debian's Chromium, PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379
-# (the shared rate limits' tests), and a Python 3.12 venv
+# (the shared rate limits' tests), Debian's HAProxy (the scale-out test), and a Python 3.12 venv
 # with the real horde-sdk client (.venv-sdk) for the contract tests.
 services:
 	@bash tests/contract/setup_sdk_venv.sh
@@ -44,6 +44,7 @@ services:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; [ $$i = 30 ] && echo "PostgreSQL did not start" && exit 1; done; true
 	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
+	@command -v haproxy >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq haproxy >/dev/null)
 
 lint: install
 	$(VENV)/bin/ruff format --check .
