@@ -53,6 +53,8 @@ class MastodonBot:
         while True:
             found = await self.api.mentions(cursor)
             if not found:
+                if cursor is None:
+                    await self.service.mastodon.started(self.instance)
                 return taken
             for notification in found:
                 if cursor is not None or _age(notification) <= self.settings.first_start_max_age:

@@ -19,6 +19,7 @@ from horde.queue.service.users import UserService
 from horde.queue.store import mastodon_state as store
 
 PROVIDER = "mastodon"
+BEGINNING = "0"  #: the place after a first start that found no mention: every later mention counts
 PENDING = "pending"  #: a mention's request while it is being made: it counts for the rate limit already
 
 
@@ -58,6 +59,13 @@ class MastodonService:
     async def save_cursor(self, instance: str, notification_id: str) -> None:
         async with self.ctx.db.write() as conn:
             await store.save_cursor(conn, instance, notification_id, self.ctx.clock())
+
+    async def started(self, instance: str) -> None:
+        """The very first start on ``instance`` is over even when it found no mention to set the place by: from
+        now on every mention counts, however long the bot is down."""
+        async with self.ctx.db.write() as conn:
+            if await store.cursor(conn, instance) is None:
+                await store.save_cursor(conn, instance, BEGINNING, self.ctx.clock())
 
     async def take_on(self, instance: str, status_id: str, account: str) -> bool:
         """Claim a mention for an answer; False when it was claimed before (by this bot, before a restart, or by

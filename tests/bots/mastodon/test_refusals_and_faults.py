@@ -164,3 +164,22 @@ def test_the_first_start_answers_mentions_up_to_an_hour_old_by_default(
         first.stop()
 
     assert reply["media_attachments"]
+
+
+def test_after_a_first_start_that_found_nothing_a_mention_missed_is_answered_however_old(
+    horde: LiveHorde, new_instance: MockServer
+) -> None:
+    quiet = Bot(horde, new_instance)
+    quiet.start(first_start_max_age=2.0)  # nothing waiting: the very first start is over all the same
+    quiet.stop()
+    missed = Mastodon(access_token="zoe_token", api_base_url=new_instance.base_url).status_post(
+        "@horde draw me a long night"
+    )
+    time.sleep(3)  # older than the first start's limit by the time the bot is back
+    try:
+        quiet.start(first_start_max_age=2.0)
+        reply = reply_to(new_instance, missed, timeout=30)
+    finally:
+        quiet.stop()
+
+    assert reply["media_attachments"]

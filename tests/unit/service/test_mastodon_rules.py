@@ -44,6 +44,15 @@ async def test_the_place_in_the_notifications_is_kept_per_instance(service: Hord
     assert await service.mastodon.cursor("other.example") is None
 
 
+async def test_a_first_start_that_found_nothing_is_over_all_the_same(service: HordeService) -> None:
+    await service.mastodon.started("example.social")
+    assert await service.mastodon.cursor("example.social") == "0"  # every later mention counts
+
+    await service.mastodon.save_cursor("example.social", "12")
+    await service.mastodon.started("example.social")  # a later start moves nothing back
+    assert await service.mastodon.cursor("example.social") == "12"
+
+
 async def test_each_account_is_its_own_horde_user(service: HordeService) -> None:
     alice = await service.mastodon.actor(ACCOUNT, "Alice")
     again = await service.mastodon.actor(ACCOUNT, "Alice (renamed)")
