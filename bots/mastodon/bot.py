@@ -34,9 +34,7 @@ class MastodonBot:
         """Who the bot is and what its instance allows."""
         me = await self.api.me()
         self.handle, self.account_id = str(me["username"]), str(me["id"])
-        info = await self.api.instance()
-        statuses = (info.get("configuration") or {}).get("statuses") or {}
-        self.char_limit = int(statuses.get("max_characters") or 500)
+        self.char_limit = replies.char_limit(await self.api.instance())
 
     def account_of(self, account: Any) -> str:
         """``user@instance`` for a mention's author (local accounts carry no domain in ``acct``)."""

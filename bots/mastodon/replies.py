@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
 from horde.queue import errors
 
@@ -42,6 +43,14 @@ def refusal(exc: errors.HordeError) -> str:
     if isinstance(exc, errors.ValidationError):
         return "Sorry, I can't draw that as asked. Try a shorter or simpler prompt."
     return NOT_MADE
+
+
+def char_limit(instance: Any) -> int:
+    """The longest status the instance takes: Mastodon says so in its configuration, Pleroma and Akkoma in
+    ``max_toot_chars``; 500 (Mastodon's default) when it says nothing."""
+    statuses = (instance.get("configuration") or {}).get("statuses") or {}
+    limit = statuses.get("max_characters") or instance.get("max_toot_chars")
+    return int(limit) if isinstance(limit, int | str) and str(limit).isdigit() and int(limit) > 0 else 500
 
 
 def fit(mention: str, text: str, limit: int) -> str:

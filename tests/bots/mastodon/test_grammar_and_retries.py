@@ -44,6 +44,19 @@ def test_replies_fit_the_character_limit_and_never_open_up() -> None:
     assert throttle.visibility("a", "public", now=3602) == "public"  # an hour later
 
 
+@pytest.mark.parametrize(
+    ("instance", "limit"),
+    [
+        ({"configuration": {"statuses": {"max_characters": 5000}}}, 5000),  # Mastodon
+        ({"max_toot_chars": 2000, "configuration": {}}, 2000),  # Pleroma, Akkoma
+        ({"configuration": {"statuses": {}}}, 500),
+        ({"max_toot_chars": "lots"}, 500),
+    ],
+)
+def test_the_character_limit_is_read_from_the_instance(instance: dict[str, object], limit: int) -> None:
+    assert replies.char_limit(instance) == limit
+
+
 async def test_calls_are_retried_with_backoff_and_a_gone_status_is_gone() -> None:
     attempts: list[int] = []
 
