@@ -35,6 +35,15 @@ def instance() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.fixture
+def new_instance() -> Iterator[MockServer]:
+    """An instance the bot has never been on: its first start there."""
+    accounts = [SeedAccount(username="horde", display_name="Horde", access_token="bot_token")]  # nosec B106
+    accounts.append(SeedAccount(username="zoe", display_name="Zoe", access_token="zoe_token"))  # nosec B106
+    with MockServer(seed=SeedConfig(accounts=accounts)) as server:
+        yield server
+
+
 def client(instance: MockServer, who: str) -> Mastodon:
     return Mastodon(access_token=f"{who}_token", api_base_url=instance.base_url)
 

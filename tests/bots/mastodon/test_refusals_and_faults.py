@@ -7,12 +7,9 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from mastodon import Mastodon
-from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 
 from horde.queue import dto
@@ -118,15 +115,6 @@ def test_failed_uploads_and_posts_are_retried(bot: Bot, instance: MockServer) ->
 
     assert len(reply["media_attachments"]) == 2
     assert len(replies_to(instance, mention)) == 1
-
-
-@pytest.fixture
-def new_instance() -> Iterator[MockServer]:
-    """An instance the bot has never been on: its first start there."""
-    accounts = [SeedAccount(username="horde", display_name="Horde", access_token="bot_token")]  # nosec B106
-    accounts.append(SeedAccount(username="zoe", display_name="Zoe", access_token="zoe_token"))  # nosec B106
-    with MockServer(seed=SeedConfig(accounts=accounts)) as server:
-        yield server
 
 
 def test_the_first_start_answers_only_mentions_younger_than_its_limit(
