@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from horde.bots.mastodon import grammar, replies
-from horde.bots.mastodon.api import Api, GoneError
+from horde.bots.mastodon.api import RETRIABLE, Api, GoneError
 from horde.bots.mastodon.settings import MastodonSettings
 from horde.queue import dto, errors
 from horde.queue.service import GenerationAsk, HordeService, MastodonRules, Mention
 
 logger = logging.getLogger(__name__)
+
+RETRIES = 6  #: an answer that failed (the instance down, say) is tried this many more times, each wait twice the last
 
 
 class MastodonBot:
@@ -29,6 +31,9 @@ class MastodonBot:
         self.handle = self.account_id = ""
         self.char_limit = 500
         self.tasks: set[asyncio.Task[None]] = set()
+        self.busy: set[str] = set()  #: the mentions being answered now (by this process)
+        self.retries: dict[str, tuple[int, float]] = {}  #: a failed answer's failures and when it is tried next
+        self.retry_delay = 30.0 * api.backoff  #: the first wait before an answer that failed is tried again
 
     async def start(self) -> None:
         """Who the bot is and what its instance allows."""
@@ -67,23 +72,50 @@ class MastodonBot:
         account = self.account_of(notification["account"])
         if not await self.service.mastodon.take_on(self.instance, str(status["id"]), account):
             return 0  # answered before (or being answered): never twice
-        self._spawn(self.answer(Mention(str(status["id"]), account, None), status))
+        self._spawn(str(status["id"]), self.answer(Mention(str(status["id"]), account, None), status))
         return 1
 
-    async def resume(self) -> None:
-        """Mentions taken on before a restart but not answered: followed (or asked) again, once."""
+    async def resume(self, only: set[str] | None = None) -> None:
+        """Mentions taken on but not answered (before a restart; or ``only`` those whose answer failed here):
+        followed, or asked, again."""
+        left = set(only or ())
         for mention in await self.service.mastodon.unanswered(self.instance):
+            if (only is not None and mention.status_id not in only) or mention.status_id in self.busy:
+                continue
+            left.discard(mention.status_id)
             try:
                 status = await self.api.status(mention.status_id)
             except GoneError:
                 await self.service.mastodon.answered(mention.status_id)
                 continue
-            self._spawn(self.answer(mention, status))
+            except RETRIABLE:
+                self._failed(mention.status_id)
+                continue
+            self._spawn(mention.status_id, self.answer(mention, status))
+        for status_id in left:  # answered meanwhile
+            self.retries.pop(status_id, None)
 
-    def _spawn(self, work: Any) -> None:
+    async def retry_due(self) -> None:
+        """The failed answers whose time has come, tried again."""
+        now = time.monotonic()
+        due = {status_id for status_id, (_, at) in self.retries.items() if at <= now}
+        if due:
+            await self.resume(only=due)
+
+    def _failed(self, status_id: str) -> None:
+        failures = self.retries.get(status_id, (0, 0.0))[0] + 1
+        if failures > RETRIES:  # left for a restart
+            self.retries.pop(status_id, None)
+            logger.warning("mastodon_answer_abandoned", extra={"action": "mastodon_answer_abandoned"})
+            return
+        self.retries[status_id] = (failures, time.monotonic() + self.retry_delay * 2 ** (failures - 1))
+
+    def _spawn(self, status_id: str, work: Any) -> None:
+        self.busy.add(status_id)  # at once: the next look at the notifications or the retries passes it by
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: self.busy.discard(status_id))
 
     # --- answering one ----------------------------------------------------------------------------------------
 
@@ -94,7 +126,9 @@ class MastodonBot:
             logger.info("mastodon_mention_gone", extra={"action": "mastodon_mention_gone"})
         except Exception:
             logger.exception("mastodon_answer_failed", extra={"action": "mastodon_answer_failed"})
-            return  # left unanswered: taken up again after a restart
+            self._failed(mention.status_id)  # left unanswered: tried again later, and after a restart
+            return
+        self.retries.pop(mention.status_id, None)
         await self.service.mastodon.answered(mention.status_id)
 
     async def _answer(self, mention: Mention, status: Any) -> None:
@@ -135,21 +169,23 @@ class MastodonBot:
     async def follow(self, request_id: str, status: Any) -> None:
         """Wait for the images (one short "working on it" reply if it takes a while), then post them."""
         started, notice = time.monotonic(), None
-        while True:
-            progress = await self.service.requests.status(None, request_id, with_generations=False)
-            if progress.done or progress.cancelled or progress.faulted:
-                break
-            waited = time.monotonic() - started
-            if notice is None and waited > self.settings.working_notice_after:
-                text = replies.WORKING.format(position=max(1, progress.queue_position))
-                notice = await self.say(status, text, most_open="unlisted")
-            if waited > self.settings.max_wait:
-                await self._give_up(request_id)
-                break
-            await asyncio.sleep(1.0)
-        await self.post_result(await self.service.requests.status(None, request_id), status)
-        if notice is not None:
-            await self.api.delete(str(notice["id"]))
+        try:
+            while True:
+                progress = await self.service.requests.status(None, request_id, with_generations=False)
+                if progress.done or progress.cancelled or progress.faulted:
+                    break
+                waited = time.monotonic() - started
+                if notice is None and waited > self.settings.working_notice_after:
+                    text = replies.WORKING.format(position=max(1, progress.queue_position))
+                    notice = await self.say(status, text, most_open="unlisted")
+                if waited > self.settings.max_wait:
+                    await self._give_up(request_id)
+                    break
+                await asyncio.sleep(1.0)
+            await self.post_result(await self.service.requests.status(None, request_id), status)
+        finally:  # also when the answer failed: a retry posts a notice of its own if it must
+            if notice is not None:
+                await self.api.delete(str(notice["id"]))
 
     async def _give_up(self, request_id: str) -> None:
         """Past ``max_wait``: what is still queued is dropped (no worker spends time on images nobody will see);

@@ -12,7 +12,7 @@ from typing import Any
 
 from mastodon import Mastodon, StreamListener
 
-from horde.bots.mastodon.api import Api
+from horde.bots.mastodon.api import RETRIABLE, Api
 from horde.bots.mastodon.bot import MastodonBot
 from horde.bots.mastodon.settings import MastodonSettings
 from horde.queue.service import HordeService
@@ -59,12 +59,12 @@ class BotThread(threading.Thread):
         service = HordeService.open(self.core)
         try:
             bot = MastodonBot(service, self.settings, Api(client, backoff=self.backoff))
-            await bot.start()
-            await bot.resume()
+            await self._start(bot)
             while not self._stopping.is_set():
                 self._keep_streaming(client, wake)
                 try:
                     await bot.catch_up()
+                    await bot.retry_due()
                 except Exception:
                     logger.warning("mastodon_poll_failed", exc_info=True, extra={"action": "mastodon_poll_failed"})
                 self.ready.set()  # after the first look at the notifications
@@ -78,6 +78,22 @@ class BotThread(threading.Thread):
                 with contextlib.suppress(Exception):
                     self._stream.close()
             await service.close()
+
+    async def _start(self, bot: MastodonBot) -> None:
+        """Who the bot is, and the mentions a restart left: tried until the instance answers (a wrong token or
+        address is an error at once), or the bot is stopped."""
+        assert self._stopping is not None  # noqa: S101 - set in _main
+        wait = self.backoff
+        while not self._stopping.is_set():
+            try:
+                await bot.start()
+                await bot.resume()
+                return
+            except RETRIABLE:
+                logger.warning("mastodon_start_failed", exc_info=True, extra={"action": "mastodon_start_failed"})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=wait)
+            wait = min(2 * wait, 300.0)
 
     def _keep_streaming(self, client: Mastodon, wake: asyncio.Event) -> None:
         """Open the user stream if it is not open (Mastodon.py reconnects an open one by itself)."""
