@@ -93,7 +93,7 @@ class MastodonService:
         self, actor: dto.Actor, mention: Mention, ask: GenerationAsk, rules: MastodonRules
     ) -> dto.RequestCreated:
         """Queue the images a mention (taken on) asks for, under the bot's rules and the horde's."""
-        word = words.blocked_word(rules.blocked_words, ask.prompt)
+        word = words.blocked_word(rules.blocked_words, ask.prompt.partition("###")[0])  # as the horde's filters
         if word is not None:
             raise errors.BlockedWordError(f"“{word}” is not allowed in prompts here.")
         status_id = mention.status_id

@@ -88,6 +88,11 @@ async def test_a_refused_request_does_not_use_up_the_turn(service: HordeService)
     assert await service.mastodon.generate(actor, await taken(service, "3"), ask(), RULES)
 
 
+async def test_a_blocked_word_may_be_asked_to_be_left_out(service: HordeService) -> None:
+    actor = await service.mastodon.actor(ACCOUNT, "Alice")
+    assert await service.mastodon.generate(actor, await taken(service, "1"), ask("a forest ### wolf"), RULES)
+
+
 async def test_a_mention_cut_off_by_a_restart_is_not_rate_limited_by_itself(service: HordeService) -> None:
     actor = await service.mastodon.actor(ACCOUNT, "Alice")
     await taken(service, "1")
