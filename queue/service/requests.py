@@ -24,6 +24,7 @@ from horde.queue.service.users import actor_from_row
 from horde.queue.store import (
     jobs as job_store,
     ledger,
+    locks,
     queue as queue_store,
     requests as request_store,
     styles as style_store,
@@ -52,6 +53,19 @@ class _Admitted:
     multiplier: float
     estimate: float
     needs_upfront: bool
+
+
+async def _share_address_limit(conn: Connection, ip: str, n: int, concurrency: int) -> None:
+    """Accounts without kudos to spare share one concurrency limit per address: ten accounts registered from one
+    address must not take ten times a leech's share of the workers (issue 16's simulation)."""
+    await locks.hold(conn, f"floor-ip:{ip}")
+    at_ip = await request_store.active_jobs_at_ip(conn, ip)
+    if at_ip + n > concurrency:
+        raise errors.TooManyPromptsError(
+            f"Accounts without kudos share one limit per address: {at_ip} jobs from yours are waiting; at most "
+            f"{concurrency} may wait at once. Earn kudos (run a worker, rate images) to have your own.",
+            retry_after=10,
+        )
 
 
 class RequestService:
@@ -157,6 +171,8 @@ class RequestService:
             raise errors.TooManyPromptsError(
                 f"You have {active} jobs waiting; at most {user.concurrency} may wait at once.", retry_after=10
             )
+        if not actor.is_anonymous and actor.ip and kudos_rules.spare_milli(user.kudos_milli, AccountKind(user.kind), 0) <= 0:  # fmt: skip
+            await _share_address_limit(conn, actor.ip, checked.n, user.concurrency)
         return user
 
     async def _price(self, conn: Connection, actor: dto.Actor, user: UserRow, admitted: _Admitted) -> Priced:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from horde.queue.domain.jobs import FINAL_STATES, JobState, RequestState
+from horde.queue.domain.roles import ANONYMOUS_USER_ID
 from horde.queue.store import driver, rows, tables
 from horde.queue.store.connection import Connection
 
@@ -96,6 +97,19 @@ async def active_jobs_of_user(conn: Connection, user_id: int, ip: str | None) ->
         row = await raw.one(_ACTIVE_OF_USER, user_id)
     else:
         row = await raw.one(_ACTIVE_OF_USER_AT, user_id, ip)
+    return int(row[0])
+
+
+_ACTIVE_AT_IP = driver.Sql(
+    "SELECT count(*) FROM jobs j JOIN generation_requests r ON r.id = j.request_id"
+    f" WHERE r.ip = $1 AND r.user_id <> $2 AND r.state = '{RequestState.WAITING.value}'"
+    f" AND j.state IN ('{JobState.QUEUED.value}', '{JobState.PROCESSING.value}')"
+)
+
+
+async def active_jobs_at_ip(conn: Connection, ip: str) -> int:
+    """Jobs queued or processing for registered accounts' requests made from this address."""
+    row = await (await driver.raw(conn)).one(_ACTIVE_AT_IP, ip, ANONYMOUS_USER_ID)
     return int(row[0])
 
 

@@ -174,6 +174,7 @@ generation_requests = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Index("ix_generation_requests_user_state", "user_id", "state"),
     sa.Index("ix_generation_requests_state_expires", "state", "expires_at"),
+    sa.Index("ix_generation_requests_ip_state", "ip", "state"),
 )
 
 jobs = sa.Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from horde.queue import dto
+from horde.queue import dto, errors
 from horde.queue.clock import FrozenClock
 from horde.queue.domain.roles import Role
 from horde.queue.service import HordeService, SubmitAsk
@@ -50,3 +50,18 @@ async def test_a_trusted_owner_is_not_second_guessed(service: HordeService, froz
     fast = await make_user(service, "fast", role=Role.TRUSTED)
     reward, _ = await hand_back(service, frozen_clock, fast, after=0.0)
     assert reward == pytest.approx(7.61)
+
+
+async def test_accounts_without_kudos_share_one_limit_per_address(service: HordeService) -> None:
+    """Ten accounts registered from one address each had a leech's whole concurrency limit, and got 2,746 free
+    images where six leeches got 1,586; accounts without kudos now share one limit per address."""
+    first = await make_user(service, "sybil1", ip="198.51.100.7")
+    second = await make_user(service, "sybil2", ip="198.51.100.7")
+    for _ in range(3):
+        await ask_image(service, first, params={"width": 64, "height": 64, "steps": 4, "n": 10})  # 30 waiting
+    with pytest.raises(errors.TooManyPromptsError, match="share one limit per address"):
+        await ask_image(service, second)
+    elsewhere = await make_user(service, "leech", ip="203.0.113.9")
+    await ask_image(service, elsewhere)  # another address has its own limit
+    payer = await make_user(service, "payer", kudos=100, ip="198.51.100.7")
+    await ask_image(service, payer)  # an account with kudos to spend has its own limit
