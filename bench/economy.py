@@ -123,7 +123,9 @@ async def user(
     sim: Sim, name: str, group: str, *, kudos: float = 0.0, trusted: bool = False, ip: str = ""
 ) -> dto.Actor:
     created = await sim.service.users.create_user(SYSTEM, name, kudos=kudos, role=Role.TRUSTED if trusted else None)
-    actor = await sim.service.users.authenticate(created.api_key, ip=ip or f"10.1.{len(sim.owners[group])}.1")
+    actor = await sim.service.users.authenticate(
+        created.api_key, ip=ip or f"10.1.{sum(map(len, sim.owners.values()))}.1"
+    )  # one address each
     sim.owners[group].append(actor)
     return actor
 
