@@ -43,7 +43,7 @@ class LiveHorde:
 
         return _run(run())
 
-    def make_user(self, name: str, *, kudos: float = 0.0, role: Role = Role.USER) -> str:
+    def make_user(self, name: str, *, kudos: float = 0.0, role: Role | None = None) -> str:
         async def create(service: HordeService) -> str:
             created = await service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
             return created.api_key
