@@ -98,6 +98,7 @@ def live_horde(data: Path, *, worker_name: str, secret: str) -> Iterator[LiveHor
             live.worker.wait(timeout=10)
         if live.worker.poll() is None:
             live.worker.kill()
+            live.worker.wait()
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
