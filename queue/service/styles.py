@@ -145,6 +145,8 @@ class StyleService:
 
     async def get(self, ref: str, kind: GenerationKind | None = None) -> dto.StyleInfo:
         """A style by id or by name (of ``kind``, when given)."""
+        if "\x00" in ref:  # no name holds one (PostgreSQL refuses it in a query)
+            raise errors.StyleNotFoundError
         async with self.ctx.db.read() as conn:
             row = await style_store.by_id(conn, ref) if _is_uuid(ref) else None
             row = row or await style_store.by_name(conn, ref)

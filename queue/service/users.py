@@ -240,6 +240,8 @@ class UserService:
             if len(number) > len(str(MAX_ID)):  # no such user; and int() refuses 4,300 digits
                 raise errors.UserNotFoundError
             return await self.get(actor, int(number))
+        if "\x00" in name:  # no name holds one (PostgreSQL refuses it in a query)
+            raise errors.UserNotFoundError
         async with self.ctx.db.read() as conn:
             row = await user_store.by_username(conn, name)
         if row is None:
