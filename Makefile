@@ -20,11 +20,12 @@ $(VENV)/.deps-installed: pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip setuptools wheel
 	@if command -v nvidia-smi >/dev/null 2>&1; then \
-		echo "CUDA found: installing the CUDA build of torch"; $(PIP) install --quiet torch; \
+		echo "CUDA found: installing the CUDA build of torch"; $(PIP) install --quiet torch torchvision; \
 	else \
-		echo "no CUDA: installing the CPU build torch==2.13.0"; $(PIP) install --quiet torch==2.13.0; \
+		echo "no CUDA: installing torch==2.14.1 and torchvision==0.29.1 (spandrel and open_clip need torchvision)"; \
+		$(PIP) install --quiet torch==2.14.1 torchvision==0.29.1; \
 	fi
-	$(PIP) install --quiet -e ".[worker,bots,dev]" --config-settings editable_mode=strict
+	$(PIP) install --quiet -e ".[worker,alchemy,bots,dev]" --config-settings editable_mode=strict
 	@touch $@
 
 $(STAMP): $(VENV)/.deps-installed $(CODE)
