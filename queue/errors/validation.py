@@ -129,3 +129,9 @@ class StylePromptMissingVarsError(ValidationError):
     """An image style's prompt needs both {p} and {np}; a text style's needs {p}."""
 
     rc = "StylePromptMissingVars"
+
+
+class SourceImageResolutionExceededError(ValidationError):
+    """The source image is larger than alchemy takes."""
+
+    rc = "SourceImageResolutionExceeded"
