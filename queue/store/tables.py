@@ -400,9 +400,9 @@ from horde.queue.store.moderation_tables import horde_modes, news_items, suspici
 
 __all__ = [
     "csam_results",
+    "horde_modes",
     "interrogation_forms",
     "interrogations",
-    "horde_modes",
     "news_items",
     "suspicions",
     "trust_escrow",
