@@ -66,6 +66,18 @@ class CoreSettings(BaseSettings):
     trust_min_age_days: float = Field(
         7.0, ge=0, description="Days an account must exist before it can be trusted automatically."
     )
+    alchemy_ttl_seconds: int = Field(
+        120,
+        ge=10,
+        description="Time an alchemist has for one form, plus 10 s per 512×512 tile of a post-processor's image.",
+    )
+    csam_limit_per_hour: int = Field(
+        50,
+        ge=1,
+        description="Images blocked by workers' CSAM guards per hour, per account or per address, beyond "
+        "which the account is flagged to moderators (upstream: 50).",
+    )
+    csam_limit_per_day: int = Field(200, ge=1, description="The same per day (upstream: 200).")
     admin_username: str = Field("admin", description="Name of the admin account created on first start.")
 
     def resolved_database_url(self) -> str:

@@ -55,6 +55,7 @@ class GenerationKind(enum.StrEnum):
 
     IMAGE = "image"  #: images (Stable Diffusion and friends)
     TEXT = "text"  #: text (language models)
+    INTERROGATION = "interrogation"  #: alchemy: forms asked of an image (its workers are "alchemists")
 
 
 class ResultState(enum.StrEnum):

@@ -10,6 +10,7 @@ class Reason(enum.StrEnum):
     UNREASONABLY_FAST = "unreasonably_fast"  #: results came back faster than any real worker makes them
     JOBS_DROPPED = "jobs_dropped"  #: too many jobs popped and never finished
     CORRUPT_PROMPT = "corrupt_prompt"  #: asked for a prompt the filters block
+    CSAM_RESULTS = "csam_results"  #: workers' CSAM guards blocked many of this account's (or address's) images
 
 
 THRESHOLD = 5  #: suspicion from which an untrusted worker is paused

@@ -11,6 +11,8 @@ from horde.queue.domain.jobs import GenerationKind, RequestState, ResultState
 from horde.queue.domain.params import KNOWN_SAMPLERS
 from horde.queue.domain.roles import Role
 from horde.queue.dto import Actor
+from horde.queue.service.alchemy_requests import AlchemyAsk
+from horde.queue.service.alchemy_work import AlchemyPopAsk, AlchemySubmitAsk
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.discord_bot import GiftResult, GuildSettings
 from horde.queue.service.facade import HordeService
@@ -27,6 +29,9 @@ __all__ = [
     "KNOWN_SAMPLERS",
     "SYSTEM",
     "Actor",
+    "AlchemyAsk",
+    "AlchemyPopAsk",
+    "AlchemySubmitAsk",
     "GalleryItem",
     "GenerationAsk",
     "GenerationKind",

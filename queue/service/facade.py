@@ -7,6 +7,8 @@ import json
 from horde.queue import clock as clock_mod
 from horde.queue.domain.model_reference import ModelReference
 from horde.queue.service import key_scope, keys
+from horde.queue.service.alchemy_requests import AlchemyRequests
+from horde.queue.service.alchemy_work import AlchemyWork
 from horde.queue.service.audit_log import AuditLog
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
@@ -56,7 +58,9 @@ class HordeService:
         self.user_moderation = UserModeration(
             ctx, self.users, self.kudos, self.sharedkeys, self.workers, self.audit, self.requests
         )
-        self.sweeps = Sweeps(ctx, self.workers)
+        self.interrogations = AlchemyRequests(ctx, self.capacity, self.moderation)
+        self.alchemists = AlchemyWork(ctx, self.capacity)
+        self.sweeps = Sweeps(ctx, self.workers, self.alchemists)
         self.teams = TeamService(ctx)
         self.stats = StatsService(ctx, self.capacity)
         self.ratings = RatingService(ctx)

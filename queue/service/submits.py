@@ -24,7 +24,7 @@ from horde.queue.domain import (
 from horde.queue.domain.jobs import FINAL_STATES, GenerationKind, JobState, RequestState, ResultState
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
-from horde.queue.service import escrow, result_checks, sharedkeys, suspicion
+from horde.queue.service import csam_results, escrow, result_checks, sharedkeys, suspicion
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
 from horde.queue.store import (
@@ -88,6 +88,11 @@ def _payments(f: _Finished) -> list[ledger.Entry]:
 
 
 TAX_MILLI = kudos_rules.to_milli(kudos_rules.HORDE_TAX)
+
+
+def _is_csam(metadata: dict[str, Any]) -> bool:
+    """``gen_metadata`` saying a worker's CSAM guard blocked the image."""
+    return metadata.get("type") == "censorship" and metadata.get("value") == "csam"
 
 
 def _too_fast(f: _Finished, now: dt.datetime) -> bool:
@@ -170,6 +175,8 @@ class SubmitService:
             uuid.UUID(ask.job_id)
         except ValueError as exc:
             raise errors.InvalidJobIdError from exc
+        if ask.state is not ResultState.FAULTED and any(_is_csam(m) for m in ask.gen_metadata):
+            ask = dataclasses.replace(ask, state=ResultState.CSAM)  # however the worker named the state
         result = await self._submits(ask.job_id, _Submit(actor, ask))
         if not result.duplicate and ask.state is not ResultState.FAULTED:
             logger.info("job_finished", extra={"action": "job_finished", "job_id": ask.job_id})
@@ -280,6 +287,11 @@ class SubmitService:
         )
         for f in finished:
             await sharedkeys.spend(conn, f.req.shared_key_id, f.charge_milli)
+            if f.ask.state is ResultState.CSAM:
+                await csam_results.record(
+                    conn, self.ctx.settings, user_id=f.req.user_id, request_id=f.req.id, job_id=f.job.id,
+                    worker_id=f.worker.id, now=now,
+                )  # fmt: skip
         # the balances last: the users' rows are the hottest (one requester, many jobs), so their locks are held
         # for as short a time as possible before the COMMIT
         entries = [entry for f in finished for entry in _payments(f)]

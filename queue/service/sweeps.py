@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from horde.queue import dto
 from horde.queue.domain.jobs import RequestState
+from horde.queue.service.alchemy_work import AlchemyWork
 from horde.queue.service.context import Context
 from horde.queue.service.workers import WorkerService
 from horde.queue.store import jobs as job_store, locks, queue as queue_store, requests as request_store
@@ -18,9 +19,10 @@ logger = logging.getLogger(__name__)
 
 
 class Sweeps:
-    def __init__(self, ctx: Context, workers: WorkerService) -> None:
+    def __init__(self, ctx: Context, workers: WorkerService, alchemists: AlchemyWork) -> None:
         self.ctx = ctx
         self.workers = workers
+        self.alchemists = alchemists
 
     async def expire_requests(self) -> int:
         """Remove requests nobody touched within the expiry time (kept gallery requests stay), with their files."""
@@ -57,7 +59,9 @@ class Sweeps:
             if not is_leader:
                 return dto.SweepReport()
             requeued, faulted = await self.workers.requeue_overdue()
-            expired = await self.expire_requests() + await self.stop_unserved()
+            forms_requeued, forms_faulted = await self.alchemists.requeue_overdue()
+            requeued, faulted = requeued + forms_requeued, faulted + forms_faulted
+            expired = await self.expire_requests() + await self.stop_unserved() + await self.alchemists.expire()
         return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired, led=True)
 
     async def run_forever(

@@ -392,19 +392,8 @@ mastodon_mentions = sa.Table(
 )
 
 
-# the moderation tables (modes, news, messages, suspicion) and trust escrow live beside: importing them here puts
-# them in ``metadata``
-from horde.queue.store.alchemy_tables import csam_results, interrogation_forms, interrogations  # noqa: E402
-from horde.queue.store.economy_tables import trust_escrow  # noqa: E402
-from horde.queue.store.moderation_tables import horde_modes, news_items, suspicions, worker_messages  # noqa: E402
-
-__all__ = [
-    "csam_results",
-    "horde_modes",
-    "interrogation_forms",
-    "interrogations",
-    "news_items",
-    "suspicions",
-    "trust_escrow",
-    "worker_messages",
-]
+# the moderation tables (modes, news, messages, suspicion), trust escrow and alchemy's tables live beside: importing
+# them here puts them in ``metadata``
+from horde.queue.store.alchemy_tables import csam_results, interrogation_forms, interrogations  # noqa: E402, F401
+from horde.queue.store.economy_tables import trust_escrow  # noqa: E402, F401
+from horde.queue.store.moderation_tables import horde_modes, news_items, suspicions, worker_messages  # noqa: E402, F401
