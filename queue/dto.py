@@ -6,7 +6,12 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from horde.queue.alchemy_dto import FormStatus, InterrogationStatus, PoppedForm, PoppedForms  # noqa: F401
+from horde.queue.alchemy_dto import (
+    FormStatus as FormStatus,
+    InterrogationStatus as InterrogationStatus,
+    PoppedForm as PoppedForm,
+    PoppedForms as PoppedForms,
+)
 from horde.queue.domain import roles as roles_mod
 from horde.queue.domain.roles import AccountKind, Role
 

@@ -393,7 +393,8 @@ mastodon_mentions = sa.Table(
 
 
 # the moderation tables (modes, news, messages, suspicion), trust escrow and alchemy's tables live beside: importing
-# them here puts them in ``metadata``
-from horde.queue.store.alchemy_tables import csam_results, interrogation_forms, interrogations  # noqa: E402, F401
-from horde.queue.store.economy_tables import trust_escrow  # noqa: E402, F401
-from horde.queue.store.moderation_tables import horde_modes, news_items, suspicions, worker_messages  # noqa: E402, F401
+# them here puts them in ``metadata`` (and the first two's tables are read as ``tables.<name>``)
+from horde.queue.store import alchemy_tables  # noqa: E402, F401, I001
+from horde.queue.store.economy_tables import trust_escrow as trust_escrow  # noqa: E402
+from horde.queue.store.moderation_tables import horde_modes as horde_modes, news_items as news_items  # noqa: E402
+from horde.queue.store.moderation_tables import suspicions as suspicions, worker_messages as worker_messages  # noqa: E402

@@ -59,7 +59,7 @@ async def test_forms_are_handed_out_submitted_paid_and_charged(service: HordeSer
     assert (await alchemist_pop(service, owner, "caption", "nsfw", "interrogation")).forms == ()  # none twice
     assert (await service.interrogations.status(created.id)).state == "processing"
 
-    results = {
+    results: dict[str, dict[str, object]] = {
         "caption": {"caption": "a red square"},
         "nsfw": {"nsfw": False},
         "interrogation": {"interrogation": {"tags": [{"text": "red", "confidence": 0.9}]}},
