@@ -46,6 +46,7 @@ class PoppedForm:
     interrogation_id: str
     source_key: str
     handout: int
+    uploads: bool  #: a post-processor: the new image goes to the form's upload URL
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from horde.queue.domain.jobs import GenerationKind
 from horde.queue.domain.retry import RetryPolicy
 from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.service import escrow, result_checks
-from horde.queue.service.alchemy_requests import overall_state
+from horde.queue.service.alchemy_requests import overall_state, source_key
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.pops.asks import Pop, PopAsk, checked
@@ -131,6 +131,7 @@ class AlchemyWork:
                 interrogation_id=row.interrogation_id,
                 source_key=row.source_key,
                 handout=row.attempts,
+                uploads=row.name in alchemy.POST_PROCESSORS,
             )
             for row in claimed
         )
@@ -149,6 +150,16 @@ class AlchemyWork:
         if check_in is not None:
             await worker_store.check_in_all(conn, [check_in])
         return worker
+
+    # --- images -----------------------------------------------------------------------------------------------
+
+    async def source_image(self, interrogation_id: str) -> bytes | None:
+        """An interrogation's image (the caller checked the URL's signature)."""
+        return await self.ctx.results.load(source_key(interrogation_id))
+
+    async def form_image(self, form_id: str) -> bytes | None:
+        """A post-processor's image (the caller checked the URL's signature)."""
+        return await self.ctx.results.load(result_key(form_id))
 
     # --- results ----------------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import math
 from horde.queue import dto
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
-from horde.queue.store import queue as queue_store, stats as stats_store
+from horde.queue.store import alchemy as alchemy_store, queue as queue_store, stats as stats_store
 
 PERIODS: dict[str, dt.timedelta | None] = {
     "minute": dt.timedelta(minutes=1),
@@ -33,6 +33,9 @@ class Performance:
     queued_tokens: float
     past_minute_megapixelsteps: float
     past_minute_tokens: float
+    interrogator_count: int = 0
+    interrogator_thread_count: int = 0
+    queued_forms: int = 0
 
 
 class StatsService:
@@ -86,8 +89,10 @@ class StatsService:
             text_waiting = await queue_store.waiting_by_model(conn, "text")
             _, image_minute = await stats_store.totals(conn, "image", since)
             _, text_minute = await stats_store.totals(conn, "text", since)
+            queued_forms = sum((await alchemy_store.waiting_by_form(conn)).values())
         image_workers = [w for w in snap.workers if w.kind == "image"]
         text_workers = [w for w in snap.workers if w.kind == "text"]
+        alchemists = [w for w in snap.workers if w.kind == "interrogation"]
         return Performance(
             queued_requests=image_jobs,
             queued_text_requests=text_jobs,
@@ -99,6 +104,9 @@ class StatsService:
             queued_tokens=round(sum(t for _, t in text_waiting.values()), 3),
             past_minute_megapixelsteps=round(image_minute, 3),
             past_minute_tokens=round(text_minute, 3),
+            interrogator_count=len(alchemists),
+            interrogator_thread_count=sum(w.threads for w in alchemists),
+            queued_forms=queued_forms,
         )
 
     async def totals(self, kind: str) -> dict[str, tuple[int, float]]:

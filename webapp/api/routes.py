@@ -12,6 +12,7 @@ from horde.webapp.api.schemas import (
     admin as admin_s,
     base as base_s,
     generate as image_s,
+    interrogate as alchemy_s,
     moderation as moderation_s,
     status as status_s,
     styles as styles_s,
@@ -19,7 +20,7 @@ from horde.webapp.api.schemas import (
     users as users_s,
     workers as workers_s,
 )
-from horde.webapp.api.v2 import admin, generate, moderation, status, styles, text, users, workers
+from horde.webapp.api.v2 import admin, generate, interrogate, moderation, status, styles, text, users, workers
 
 E = Endpoint
 INT = {"user_id": "integer", "filter_id": "integer", "message_id": "integer"}
@@ -55,6 +56,22 @@ TEXT: tuple[E, ...] = (
       text_s.GenerationPopKobold, body=text_s.PopInputKobold, auth=True, limit="pop"),
     E("POST", "/v2/generate/text/submit", text.text_submit, "A worker returns a text", "text",
       image_s.GenerationSubmitted, body=text_s.SubmitInputKobold, auth=True, limit="submit"),
+)  # fmt: skip
+
+# alchemy
+ALCHEMY: tuple[E, ...] = (
+    E("POST", "/v2/interrogate/async", interrogate.interrogate_async, "Ask for alchemy on an image", "interrogate",
+      alchemy_s.RequestInterrogationResponse, status=202, body=alchemy_s.ModelInterrogationInputStable, auth=True,
+      limit="generate"),
+    E("GET", "/v2/interrogate/status/{id}", interrogate.interrogate_status, "An interrogation with its results",
+      "interrogate", alchemy_s.InterrogationStatus, limit="status"),
+    E("DELETE", "/v2/interrogate/status/{id}", interrogate.interrogate_cancel, "Cancel an interrogation",
+      "interrogate", alchemy_s.InterrogationStatus),
+    E("POST", "/v2/interrogate/pop", interrogate.interrogate_pop, "An alchemist asks for forms", "interrogate",
+      alchemy_s.InterrogationPopPayload, body=alchemy_s.InterrogationPopInput, auth=True, limit="pop"),
+    E("POST", "/v2/interrogate/submit", interrogate.interrogate_submit, "An alchemist returns a form's result",
+      "interrogate", image_s.GenerationSubmitted, body=alchemy_s.SubmitInputInterrogation, auth=True,
+      limit="submit"),
 )  # fmt: skip
 
 # users and kudos
@@ -189,7 +206,7 @@ ADMIN: tuple[E, ...] = (
 
 
 def endpoints() -> list[E]:
-    return [*IMAGE, *TEXT, *USERS, *ADMIN, *WORKERS, *STYLES, *STATUS, *MODERATION]
+    return [*IMAGE, *TEXT, *ALCHEMY, *USERS, *ADMIN, *WORKERS, *STYLES, *STATUS, *MODERATION]
 
 
 def _starlette_path(endpoint: E) -> str:
@@ -225,6 +242,9 @@ def api_routes() -> list[BaseRoute]:
     routes += [
         Route("/v2/r2/upload/{id}", generate.upload, methods=["PUT"], name="api-r2-upload"),
         Route("/v2/r2/download/{id}", generate.download, methods=["GET"], name="api-r2-download"),
+        Route("/v2/r2/source/{id}", interrogate.source, methods=["GET"], name="api-r2-source"),
+        Route("/v2/r2/alchemy-upload/{id}", interrogate.upload, methods=["PUT"], name="api-r2-alchemy-upload"),
+        Route("/v2/r2/alchemy/{id}", interrogate.result, methods=["GET"], name="api-r2-alchemy"),
         Route("/swagger.json", swagger.swagger_json(listed), methods=["GET"], name="api-swagger"),
         Route("/", swagger.browse_page(listed), methods=["GET"], name="api-browse"),
         Route("/{rest:path}", swagger.not_found, methods=every, name="api-not-found"),

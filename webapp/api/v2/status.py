@@ -42,6 +42,9 @@ async def performance(request: Request) -> Response:
             queued_tokens=p.queued_tokens,
             past_minute_megapixelsteps=p.past_minute_megapixelsteps,
             past_minute_tokens=p.past_minute_tokens,
+            interrogator_count=p.interrogator_count,
+            interrogator_thread_count=p.interrogator_thread_count,
+            queued_forms=p.queued_forms,
         )
     )
 

@@ -10,9 +10,11 @@ from horde.webapp import appstate
 from horde.webapp.api import caller, parsing, responses
 from horde.webapp.api.schemas import workers as schemas
 
+UNITS = {"image": "megapixelsteps", "text": "tokens", "interrogation": "tiles"}
+
 
 def performance(worker: dto.WorkerInfo) -> str:
-    unit = "megapixelsteps" if worker.kind == "image" else "tokens"
+    unit = UNITS.get(worker.kind, "jobs")
     return f"{worker.things_per_second:g} {unit} per second"
 
 
@@ -20,7 +22,7 @@ def worker_view(worker: dto.WorkerInfo, teams: dict[str, str]) -> dict[str, obje
     caps = worker.capabilities
     team = schemas.TeamLink(id=worker.team_id, name=teams.get(worker.team_id)) if worker.team_id else schemas.TeamLink()
     view = schemas.WorkerDetails(
-        type="text" if worker.kind == "text" else "image",
+        type=worker.kind if worker.kind in UNITS else "image",
         name=worker.name,
         id=worker.id,
         online=worker.online,
@@ -47,7 +49,7 @@ def worker_view(worker: dto.WorkerInfo, teams: dict[str, str]) -> dict[str, obje
         view.painting = bool(caps.get("painting", True))
         view.post_processing = bool(caps.get("post_processing", True))
         view.lora = bool(caps.get("lora", False))
-    else:
+    elif worker.kind == "text":
         view.max_length = int(caps.get("max_length", 512))
         view.max_context_length = int(caps.get("max_context_length", 2048))
     return view.model_dump(mode="json", exclude_none=True, by_alias=True)
@@ -59,8 +61,6 @@ async def team_names(request: Request) -> dict[str, str]:
 
 async def workers(request: Request) -> Response:
     q = parsing.query(request, schemas.WorkersQuery)
-    if q.type == "interrogation":
-        return JSONResponse([])
     listing = await appstate.service(request).workers.listing(None, kind=q.type or None)
     teams = await team_names(request)
     return JSONResponse([worker_view(w, teams) for w in listing if q.name is None or w.name == q.name])
