@@ -33,6 +33,7 @@ class SkipReason(enum.StrEnum):
     KUDOS = "kudos"  #: the worker wants requesters with kudos to spare
     MAX_LENGTH = "max_length"  #: the text is longer than the worker makes
     MAX_CONTEXT_LENGTH = "max_context_length"  #: the context is longer than the worker reads
+    SAFETY = "safety"  #: the worker runs no CSAM guard and the request is not a censored, SFW one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,8 @@ class WorkerProfile:
     allow_painting: bool = True
     allow_lora: bool = False
     allow_post_processing: bool = True
+    post_processors: frozenset[str] | None = None  #: the ones it runs; None: all (AI Horde's workers say no more)
+    csam_guard: bool = True  #: it checks its images for CSAM (AI Horde's workers do: they say nothing)
     limit_max_steps: bool = False
     require_upfront_kudos: bool = False
     blacklist: frozenset[str] = frozenset()
@@ -72,6 +75,8 @@ class RequestNeeds:
     needs_painting: bool = False
     needs_lora: bool = False
     needs_post_processing: bool = False
+    post_processing: frozenset[str] = frozenset()  #: the post-processors it asks for
+    censored_sfw: bool = False  #: it allows no NSFW and asks for censoring (a guard-less worker may take it)
     accurate_steps: int = 0
     prompt: str = ""
     requester_has_spare_kudos: bool = True
@@ -101,6 +106,10 @@ def skip_reason(worker: WorkerProfile, need: RequestNeeds) -> SkipReason | None:
         return SkipReason.LORA
     if need.needs_post_processing and not worker.allow_post_processing:
         return SkipReason.POST_PROCESSING
+    if worker.post_processors is not None and not need.post_processing <= worker.post_processors:
+        return SkipReason.POST_PROCESSING
+    if not worker.csam_guard and not need.censored_sfw:
+        return SkipReason.SAFETY
     if worker.limit_max_steps and need.accurate_steps > 30:
         return SkipReason.STEP_COUNT
     if worker.blacklist and any(word in need.prompt.lower() for word in worker.blacklist):

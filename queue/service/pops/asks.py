@@ -34,6 +34,8 @@ class PopAsk:
     allow_painting: bool = True
     allow_lora: bool = False
     allow_post_processing: bool = True
+    post_processors: tuple[str, ...] | None = None  #: None: all of them (when allow_post_processing)
+    csam_guard: bool = True
     limit_max_steps: bool = False
     require_upfront_kudos: bool = False
     blacklist: tuple[str, ...] = ()
@@ -75,6 +77,8 @@ def capabilities(ask: PopAsk) -> dict[str, Any]:
         "painting": ask.allow_painting,
         "lora": ask.allow_lora,
         "post_processing": ask.allow_post_processing,
+        "post_processors": list(ask.post_processors) if ask.post_processors is not None else None,
+        "csam_guard": ask.csam_guard,
         "max_length": ask.max_length,
         "max_context_length": ask.max_context_length,
     }
@@ -94,6 +98,8 @@ def profile(pop: Pop, worker_id: str) -> matching.WorkerProfile:
         allow_painting=ask.allow_painting,
         allow_lora=ask.allow_lora,
         allow_post_processing=ask.allow_post_processing,
+        post_processors=frozenset(ask.post_processors) if ask.post_processors is not None else None,
+        csam_guard=ask.csam_guard,
         limit_max_steps=ask.limit_max_steps,
         require_upfront_kudos=ask.require_upfront_kudos,
         blacklist=frozenset(word.lower() for word in ask.blacklist[:200]),

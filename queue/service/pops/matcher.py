@@ -145,6 +145,8 @@ def needs_of(entry: PopCandidate, req: Request) -> matching.RequestNeeds:
         needs_painting=bool(flags & matching.Needs.PAINTING),
         needs_lora=bool(flags & matching.Needs.LORA),
         needs_post_processing=bool(flags & matching.Needs.POST_PROCESSING),
+        post_processing=frozenset(params.get("post_processing") or ()),
+        censored_sfw=not req.nsfw and req.censor_nsfw,
         accurate_steps=steps,
         prompt=req.prompt,
         requester_has_spare_kudos=req.upfront_milli > 0 or req.priority > kudos_rules.from_milli(req.estimate_milli),

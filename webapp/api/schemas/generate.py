@@ -158,6 +158,14 @@ class PopInputStable(PopInput):
     allow_painting: bool = True
     allow_unsafe_ipaddr: bool = True
     allow_post_processing: bool = True
+    post_processors: list[str] | None = Field(
+        None, max_length=30, description="Horde: the post-processors this worker runs (absent: all of them)."
+    )
+    csam_guard: bool | None = Field(
+        None,
+        description="Horde: whether this worker checks its images for CSAM; without it, it is given only "
+        "requests that allow no NSFW and ask for censoring (absent: it does, as AI Horde's workers).",
+    )
     allow_controlnet: bool = False
     allow_sdxl_controlnet: bool = False
     allow_lora: bool = False

@@ -209,6 +209,8 @@ def pop_ask(data: schemas.PopInputStable) -> PopAsk:
         allow_painting=data.allow_painting,
         allow_lora=data.allow_lora,
         allow_post_processing=data.allow_post_processing,
+        post_processors=tuple(data.post_processors) if data.post_processors is not None else None,
+        csam_guard=data.csam_guard is not False,
         limit_max_steps=data.limit_max_steps,
         require_upfront_kudos=data.require_upfront_kudos,
         blacklist=tuple(data.blacklist),
