@@ -17,6 +17,7 @@ from horde.queue.service.gallery import Gallery
 from horde.queue.service.kudos import KudosService
 from horde.queue.service.mastodon_bot import MastodonService
 from horde.queue.service.moderation import Moderation
+from horde.queue.service.offers import OfferBoard
 from horde.queue.service.positions import QueuePositions
 from horde.queue.service.ratings import RatingService
 from horde.queue.service.requests import RequestService
@@ -60,6 +61,7 @@ class HordeService:
         )
         self.interrogations = AlchemyRequests(ctx, self.capacity, self.moderation)
         self.alchemists = AlchemyWork(ctx, self.capacity)
+        self.offers = OfferBoard(ctx)
         self.sweeps = Sweeps(ctx, self.workers, self.alchemists)
         self.teams = TeamService(ctx)
         self.stats = StatsService(ctx, self.capacity)

@@ -3,8 +3,10 @@ a worker runs, and a worker without a CSAM guard gets only requests that allow n
 
 from __future__ import annotations
 
+from horde.queue.clock import FrozenClock
 from horde.queue.domain.roles import Role
-from horde.queue.service import HordeService
+from horde.queue.service import AlchemyPopAsk, HordeService
+from horde.queue.service.offers import MAX_AGE_SECONDS, Offers
 from tests.factories import ask_image, make_user, pop
 
 
@@ -45,3 +47,15 @@ async def test_a_worker_without_a_csam_guard_gets_only_censored_sfw_requests(ser
     assert not nothing.found and nothing.skipped == {"safety": 1, "nsfw": 1}
     guarded = await pop(service, owner, name="guarded", csam_guard=True, nsfw=True)
     assert guarded.found
+
+
+async def test_offers_list_what_online_workers_run(service: HordeService, frozen_clock: FrozenClock) -> None:
+    owner = await make_user(service, "owner", role=Role.TRUSTED)
+    assert await service.offers.current() == Offers(frozenset(), frozenset())
+    await pop(service, owner, name="faces", post_processors=("GFPGAN", "not-a-post-processor"))
+    await service.alchemists.pop(owner, AlchemyPopAsk(name="alchemist", forms=("caption", "strip_background")))
+    frozen_clock.advance(MAX_AGE_SECONDS)  # the board is read again once its answer is this old
+    offers = await service.offers.current()
+    assert offers == Offers(frozenset({"GFPGAN"}), frozenset({"caption", "strip_background"}))
+    frozen_clock.advance(3600)  # both went offline
+    assert await service.offers.current() == Offers(frozenset(), frozenset())
