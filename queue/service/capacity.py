@@ -1,4 +1,8 @@
-"""A few-seconds-old snapshot of the online workers: who serves which model, how fast. Cheap to ask, often."""
+"""A few-seconds-old snapshot of the online workers: who serves which model, how fast. Cheap to ask, often.
+
+Per process, and never older than ``MAX_AGE_SECONDS``: a worker that comes online through another node counts
+here (for "is anyone serving this model", ETAs, the status pages and ``/metrics``) within that time. A change
+through this process (a worker's first pop, a pause) is seen at once (``invalidate``)."""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import dataclasses
 import datetime as dt
 
 from horde.queue.service.context import Context
-from horde.queue.service.single_flight import SingleFlight
+from horde.queue.service.single_flight import Kept, SingleFlight, kept_or_read
 from horde.queue.store import queue as queue_store, workers as worker_store
 from horde.queue.store.rows import WorkerRow
 
-REFRESH_SECONDS = 5.0
+MAX_AGE_SECONDS = 5.0  #: the oldest snapshot of the online workers a process answers from
 DEFAULT_THINGS_PER_SECOND = {"image": 1.0, "text": 10.0}  #: megapixelsteps/s or tokens/s when nothing is measured
 
 
@@ -60,21 +64,19 @@ def things_per_second(row: WorkerRow) -> float:
 class Capacity:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._snapshot: Snapshot | None = None
-        self._flight: SingleFlight[Snapshot] = SingleFlight()
+        self._kept: Kept[Snapshot] | None = None
+        self._flight: SingleFlight[Kept[Snapshot]] = SingleFlight()
 
     def invalidate(self) -> None:
-        self._snapshot = None
+        self._kept = None
 
     async def snapshot(self) -> Snapshot:
-        """The snapshot, taken again (by one caller at a time: ``SingleFlight``) when older than
-        ``REFRESH_SECONDS``."""
+        """The snapshot, at most ``MAX_AGE_SECONDS`` old (taken again by one caller at a time: ``SingleFlight``)."""
         now = self.ctx.clock()
-        if self._snapshot and (now - self._snapshot.taken_at).total_seconds() < REFRESH_SECONDS:
-            return self._snapshot
-        return await self._flight.read("capacity", self._snapshot, lambda: self._take(now))
+        kept = await kept_or_read(self._flight, "capacity", self._kept, now.timestamp(), lambda: self._take(now))
+        return kept.value
 
-    async def _take(self, now: dt.datetime) -> Snapshot:
+    async def _take(self, now: dt.datetime) -> Kept[Snapshot]:
         since = now - dt.timedelta(seconds=self.ctx.settings.stale_worker_seconds)
         async with self.ctx.db.read() as conn:
             rows = await worker_store.listing(conn, online_since=since)
@@ -92,5 +94,5 @@ class Capacity:
             )
             for row in rows
         ]
-        self._snapshot = Snapshot(taken_at=now, workers=workers, queued=queued)
-        return self._snapshot
+        self._kept = Kept(Snapshot(taken_at=now, workers=workers, queued=queued), now.timestamp(), MAX_AGE_SECONDS)
+        return self._kept

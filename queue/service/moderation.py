@@ -1,8 +1,11 @@
-"""Prompt filters and IP timeouts: one place for the rules every frontend is held to."""
+"""Prompt filters and IP timeouts: one place for the rules every frontend is held to.
+
+Each process keeps the compiled prompt filters for at most ``FILTERS_MAX_AGE_SECONDS``: a filter added, changed or
+deleted through any node holds on every node within that time (at once on the node that changed it). IP timeouts
+are not kept: every check reads them from the database."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -11,10 +14,11 @@ from horde.queue import dto, errors
 from horde.queue.domain.jobs import GenerationKind
 from horde.queue.service import ip_blocks, modes
 from horde.queue.service.context import Context
+from horde.queue.service.single_flight import Kept, SingleFlight, kept_or_read
 from horde.queue.service.users import require_moderator
 from horde.queue.store import audit, moderation as mod_store
 
-FILTER_REFRESH_SECONDS = 10.0
+FILTERS_MAX_AGE_SECONDS = 2.0  #: the oldest reading of the prompt filters a process screens with
 BLOCKING_TYPES = frozenset({10, 11, 20})  #: AI Horde: 10-11 the "underage" group, 20 the "lewd" group
 _WEIGHT = re.compile(r"\(([^():]+):[0-9.]+\)")
 _PUNCT = re.compile(r"[^\w\s#]")
@@ -29,10 +33,7 @@ def normalise(prompt: str) -> str:
     return " ".join(text.lower().split())
 
 
-@dataclasses.dataclass
-class _Filters:
-    loaded_at: dt.datetime
-    compiled: list[tuple[int, re.Pattern[str], str | None]]
+Compiled = list[tuple[int, re.Pattern[str], str | None]]  #: (filter type, pattern, replacement or None)
 
 
 class Moderation:
@@ -40,24 +41,31 @@ class Moderation:
         self.ctx = ctx
         self.ips = ip_blocks.IpBlocks(ctx)
         self.modes = modes.ModeService(ctx)
-        self._filters: _Filters | None = None
+        self._filters: Kept[Compiled] | None = None
+        self._rows: tuple[tuple[int, str, str | None], ...] = ()  #: what ``_filters`` was compiled from
+        self._flight: SingleFlight[Kept[Compiled]] = SingleFlight()
 
     # --- prompt filters -------------------------------------------------------------------------------------
 
-    async def _compiled(self) -> list[tuple[int, re.Pattern[str], str | None]]:
-        now = self.ctx.clock()
-        if self._filters and (now - self._filters.loaded_at).total_seconds() < FILTER_REFRESH_SECONDS:
-            return self._filters.compiled
+    async def _compiled(self) -> Compiled:
+        """The filters as this process last read them: at most ``FILTERS_MAX_AGE_SECONDS`` old."""
+        now = self.ctx.clock().timestamp()
+        return (await kept_or_read(self._flight, "filters", self._filters, now, lambda: self._read(now))).value
+
+    async def _read(self, now: float) -> Kept[Compiled]:
         async with self.ctx.db.read() as conn:
-            rows = await mod_store.filters(conn)
-        compiled = []
-        for row in rows:
-            try:
-                compiled.append((row.filter_type, re.compile(row.regex, re.IGNORECASE), row.replacement))
-            except re.error:
-                continue  # stored filters were validated on write; an old bad one must not break submissions
-        self._filters = _Filters(now, compiled)
-        return compiled
+            rows = tuple((row.filter_type, row.regex, row.replacement) for row in await mod_store.filters(conn))
+        if self._filters is None or rows != self._rows:  # compiled again only when they changed
+            compiled: Compiled = []
+            for filter_type, regex, replacement in rows:
+                try:
+                    compiled.append((filter_type, re.compile(regex, re.IGNORECASE), replacement))
+                except re.error:
+                    continue  # stored filters were validated on write; an old bad one must not break submissions
+        else:
+            compiled = self._filters.value
+        self._filters, self._rows = Kept(compiled, now, FILTERS_MAX_AGE_SECONDS), rows
+        return self._filters
 
     async def check_prompt(self, prompt: str) -> list[int]:
         """The filter types a prompt matches."""

@@ -1,6 +1,7 @@
 """The horde's modes and news: maintenance (admins), invite-only workers and raid mode (moderators), a site banner,
-news items. Stored in the database and read at most every ``CACHE_SECONDS`` per node, so a change reaches every
-node within seconds, without a restart."""
+news items. Stored in the database; each process keeps what it read for at most ``MAX_AGE_SECONDS``, so a change
+made through any node holds on every node within that time, without a restart (and at once on the node that made
+it). News is read afresh each time; a worker's first pop reads invite-only mode from the database itself."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from typing import Any
 from horde.queue import dto, errors
 from horde.queue.service import ip_blocks
 from horde.queue.service.context import Context
+from horde.queue.service.single_flight import Kept, SingleFlight, kept_or_read
 from horde.queue.service.users import require_admin, require_moderator
 from horde.queue.store import admin as admin_store, audit, moderation as mod_store, users as user_store
 from horde.queue.store.connection import Connection
 
-CACHE_SECONDS = 2.0
+MAX_AGE_SECONDS = 2.0  #: the oldest reading of the modes a process acts on
 IMPORTANCE = ("information", "warning", "critical")
 
 
@@ -61,17 +63,19 @@ async def admit_new_worker(conn: Connection, actor: dto.Actor, now: dt.datetime)
 class ModeService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._cached: tuple[dt.datetime, HordeModes] | None = None
+        self._kept: Kept[HordeModes] | None = None
+        self._flight: SingleFlight[Kept[HordeModes]] = SingleFlight()
 
     async def current(self) -> HordeModes:
-        """The modes as this node last read them (at most ``CACHE_SECONDS`` old)."""
-        now = self.ctx.clock()
-        if self._cached and (now - self._cached[0]).total_seconds() < CACHE_SECONDS:
-            return self._cached[1]
+        """The modes as this process last read them: at most ``MAX_AGE_SECONDS`` old."""
+        now = self.ctx.clock().timestamp()
+        return (await kept_or_read(self._flight, "modes", self._kept, now, lambda: self._read(now))).value
+
+    async def _read(self, now: float) -> Kept[HordeModes]:
         async with self.ctx.db.read() as conn:
             modes = _modes(await admin_store.modes(conn))
-        self._cached = (now, modes)
-        return modes
+        self._kept = Kept(modes, now, MAX_AGE_SECONDS)
+        return self._kept
 
     async def change(
         self,
@@ -107,7 +111,7 @@ class ModeService:
                     now=now,
                 )
             modes = _modes(await admin_store.modes(conn))
-        self._cached = (now, modes)
+        self._kept = Kept(modes, now.timestamp(), MAX_AGE_SECONDS)
         return modes
 
     async def admit_request(self, actor: dto.Actor) -> None:

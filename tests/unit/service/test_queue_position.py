@@ -9,7 +9,7 @@ from unittest.mock import patch
 import pytest
 
 from horde.queue.service import HordeService
-from horde.queue.service.positions import MAX_QUEUES, QueuePositions
+from horde.queue.service.positions import MAX_AGE_SECONDS, MAX_QUEUES, QueuePositions
 from horde.queue.store import queue as queue_store
 from tests.factories import ask_image, make_user, pop
 
@@ -68,16 +68,20 @@ async def test_cached_positions_are_read_once_per_model_and_refreshed_when_old(s
         assert reads == ["a", "a"]
 
 
-async def test_a_queue_slow_to_read_is_kept_longer(service: HordeService) -> None:
+async def test_a_queue_slow_to_read_is_kept_longer_but_never_past_its_maximum_age(service: HordeService) -> None:
     asker = await make_user(service, "asker", kudos=1000)
     request = await ask_image(service, asker, models=("a",))
-    clock = iter([0.0, 0.5, 2.0, 5.0, 9.0, 12.0, 12.1])  # the read takes 0.5 s: kept 20 × 0.5 = 10 s, not 1 s
+    # the first read takes 0.25 s: kept 20 × 0.25 = 5 s, not 1 s (read again from 80% of that, 4 s, on)
+    clock = iter([0.0, 0.25, 2.0, 3.9, 4.0, 4.01, 5.0])
     cache = QueuePositions(keep_seconds=1.0, timer=lambda: next(clock))
     async with service.ctx.db.read() as conn:
         with patch.object(queue_store, "model_queue", wraps=queue_store.model_queue) as read:
-            for _ in range(5):  # at 0, 2, 5, 9 and 12 s
+            for _ in range(4):  # at 0, 2, 3.9 and 4 s
                 await cache.position(conn, request.id)
-    assert read.call_count == 2  # at 0.0 (kept until 10.0), then at 12.0
+            assert read.call_count == 2  # at 0.0, then at 4.0
+            assert cache.max_age(0.25) == 5.0
+            assert cache.max_age(3600.0) == MAX_AGE_SECONDS  # however slow the read: never older than this
+            assert cache.max_age(0.001) == 1.0
 
 
 async def test_polls_arriving_together_read_an_old_queue_once(service: HordeService) -> None:
@@ -106,7 +110,7 @@ async def test_polls_arriving_together_read_an_old_queue_once(service: HordeServ
         assert [p[0] for p in await asyncio.gather(*first)] == [0, 1, 2]
         assert reads == 1
 
-        now[0] = 5.0  # old now: one poll reads again, the others answer from the old picture meanwhile
+        now[0] = 0.9  # aging: one poll reads again, the others answer from the old picture meanwhile
         release.clear()
         again = [asyncio.ensure_future(poll(r.id)) for r in requests]
         await asyncio.sleep(0.01)
@@ -114,6 +118,15 @@ async def test_polls_arriving_together_read_an_old_queue_once(service: HordeServ
         release.set()
         assert [p[0] for p in await asyncio.gather(*again)] == [0, 1, 2]
         assert reads == 2
+
+        now[0] = 5.0  # past its maximum age: nobody is answered from it; they all wait for the one read
+        release.clear()
+        late = [asyncio.ensure_future(poll(r.id)) for r in requests]
+        await asyncio.sleep(0.01)
+        assert not any(task.done() for task in late)
+        release.set()
+        assert [p[0] for p in await asyncio.gather(*late)] == [0, 1, 2]
+        assert reads == 3
 
 
 async def test_model_queues_kept_are_bounded_and_a_read_never_rescans_them(service: HordeService) -> None:
