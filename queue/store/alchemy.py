@@ -72,7 +72,7 @@ async def claim(
             forms_t.c.name.in_(list(wanted.forms)),
             forms_t.c.tiles <= wanted.max_tiles,
         )
-        .order_by(sa.case((first, 0), else_=1), forms_t.c.rank.desc(), forms_t.c.id)
+        .order_by(sa.case((first, 0), else_=1), forms_t.c.rank.desc(), forms_t.c.interrogation_id, forms_t.c.position)
         .limit(wanted.amount)
     )
     if not wanted.trusted:
@@ -103,7 +103,7 @@ async def claim(
         sa.select(forms_t, inter_t.c.source_key, inter_t.c.width, inter_t.c.height)
         .join(inter_t, inter_t.c.id == forms_t.c.interrogation_id)
         .where(forms_t.c.id.in_(claimed))
-        .order_by(sa.case((first, 0), else_=1), forms_t.c.rank.desc(), forms_t.c.id)
+        .order_by(sa.case((first, 0), else_=1), forms_t.c.rank.desc(), forms_t.c.interrogation_id, forms_t.c.position)
     )
     return list((await conn.execute(query)).all())
 

@@ -33,8 +33,8 @@ async def test_an_interrogation_round_trip_over_http(client: httpx.AsyncClient, 
     assert r.json() == {
         "state": "waiting",
         "forms": [
-            {"form": "caption", "state": "waiting", "result": {}},
-            {"form": "RealESRGAN_x4plus", "state": "waiting", "result": {}},
+            {"form": "caption", "state": "waiting", "result": None},
+            {"form": "RealESRGAN_x4plus", "state": "waiting", "result": None},
         ],
     }
 

@@ -2,7 +2,7 @@
 # (run by .venv-sdk, Python 3.12, where horde_sdk is installed; the main venv does not have it)
 """Run by tests/contract/test_sdk_roundtrip.py with .venv-sdk's Python (horde-sdk 0.33.3 needs Python >= 3.12).
 
-Drives a full image round trip and a text round trip against the server at $AI_HORDE_URL through the real client:
+Drives a full image round trip, a text round trip and an alchemy round trip against the server at $AI_HORDE_URL through the real client:
 a requester submits, a worker pops, uploads (a PUT to r2_upload) and submits, the requester polls and downloads,
 and kudos moved on both sides. Prints one JSON line of findings; any failure raises.
 """
@@ -20,6 +20,16 @@ from horde_sdk.ai_horde_api import AIHordeAPIManualClient
 from horde_sdk.ai_horde_api.apimodels import (
     AIHordeHeartbeatRequest,
     AIHordeHeartbeatResponse,
+    AlchemyAsyncRequest,
+    AlchemyAsyncRequestFormItem,
+    AlchemyAsyncResponse,
+    AlchemyDeleteRequest,
+    AlchemyJobPopResponse,
+    AlchemyJobSubmitRequest,
+    AlchemyJobSubmitResponse,
+    AlchemyPopRequest,
+    AlchemyStatusRequest,
+    AlchemyStatusResponse,
     AllWorkersDetailsRequest,
     AllWorkersDetailsResponse,
     FindUserRequest,
@@ -157,6 +167,68 @@ def text_round_trip(client: AIHordeAPIManualClient) -> dict[str, object]:
     return {"reward": submitted.reward}
 
 
+def alchemy_round_trip(client: AIHordeAPIManualClient) -> dict[str, object]:
+    """Caption, NSFW and an x2 upscale of one image: the requester asks, an alchemist pops the three forms, fetches
+    the source, uploads the upscaled image (PUT to r2_upload) and submits; the requester reads every result."""
+    import base64
+
+    source = io.BytesIO()
+    Image.new("RGB", (48, 40), "orange").save(source, format="WEBP")
+    forms = [AlchemyAsyncRequestFormItem(name=name) for name in ("caption", "nsfw", "RealESRGAN_x2plus")]
+    created = call(
+        client,
+        AlchemyAsyncRequest(apikey=REQUESTER, forms=forms, source_image=base64.b64encode(source.getvalue()).decode()),
+        AlchemyAsyncResponse,
+    )
+    popped = call(
+        client,
+        AlchemyPopRequest(
+            apikey=WORKER, name="sdk-alchemist", priority_usernames=[], forms=["caption", "nsfw", "RealESRGAN_x2plus"],
+            amount=3, bridge_agent=BRIDGE, max_tiles=4,
+        ),
+        AlchemyJobPopResponse,
+    )  # fmt: skip
+    assert popped.forms and len(popped.forms) == 3, popped
+    rewards = []
+    for form in popped.forms:
+        image = Image.open(io.BytesIO(requests.get(form.source_image, timeout=30).content))
+        assert image.size == (48, 40), image.size
+        if form.form == "caption":
+            result = {"caption": "an orange square"}
+        elif form.form == "nsfw":
+            result = {"nsfw": False}
+        else:
+            assert form.r2_upload, form
+            upscaled = io.BytesIO()
+            image.resize((96, 80)).save(upscaled, format="WEBP")
+            assert requests.put(form.r2_upload, data=upscaled.getvalue(), timeout=30).status_code == 200
+            result = {"RealESRGAN_x2plus": "R2"}
+        submitted = call(
+            client,
+            AlchemyJobSubmitRequest(apikey=WORKER, id=form.id_, result=result, state="ok"),
+            AlchemyJobSubmitResponse,
+        )
+        rewards.append(submitted.reward)
+    status = call(client, AlchemyStatusRequest(id=created.id_), AlchemyStatusResponse)
+    assert status.is_job_complete(3) and status.state == "done", status
+    assert [r.caption for r in status.all_caption_results] == ["an orange square"], status
+    assert [r.nsfw for r in status.all_nsfw_results] == [False], status
+    [upscale] = status.all_upscale_results
+    assert Image.open(io.BytesIO(requests.get(upscale.url, timeout=30).content)).size == (96, 80)
+    # a second interrogation, cancelled before any alchemist takes it
+    second = call(
+        client,
+        AlchemyAsyncRequest(
+            apikey=REQUESTER, forms=[AlchemyAsyncRequestFormItem(name="caption")],
+            source_image=base64.b64encode(source.getvalue()).decode(),
+        ),
+        AlchemyAsyncResponse,
+    )  # fmt: skip
+    cancelled = call(client, AlchemyDeleteRequest(id=second.id_), AlchemyStatusResponse)
+    assert cancelled.state == "cancelled", cancelled
+    return {"rewards": rewards}
+
+
 def main() -> None:
     base = os.environ["AI_HORDE_URL"]
     assert base == sdk_base.AI_HORDE_BASE_URL, sdk_base.AI_HORDE_BASE_URL
@@ -168,6 +240,7 @@ def main() -> None:
     found["image_r2"] = image_round_trip(client, r2=True)
     found["image_base64"] = image_round_trip(client, r2=False)
     found["text"] = text_round_trip(client)
+    found["alchemy"] = alchemy_round_trip(client)
     workers = call(client, AllWorkersDetailsRequest(), AllWorkersDetailsResponse)
     found["workers"] = len(workers.root)
     call(client, HordeStatusModelsAllRequest(), HordeStatusModelsAllResponse)

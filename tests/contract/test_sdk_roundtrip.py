@@ -19,7 +19,7 @@ SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
     not SDK_PYTHON.exists(), reason="no .venv-sdk: run tests/contract/setup_sdk_venv.sh (needs Python >= 3.12)"
 )
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict-models"])
-def test_image_and_text_round_trip_through_horde_sdk(live_server: LiveServer, strict: bool) -> None:
+def test_image_text_and_alchemy_round_trip_through_horde_sdk(live_server: LiveServer, strict: bool) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AI_HORDE", "TESTS_ONGOING"))}
     env |= {
         "AI_HORDE_URL": f"{live_server.url}/api/",
@@ -43,3 +43,4 @@ def test_image_and_text_round_trip_through_horde_sdk(live_server: LiveServer, st
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["image_r2"]["reward"] > 0
     assert found["text"]["reward"] > 0
+    assert found["alchemy"]["rewards"] == [1.0, 1.0, 3.0]  # caption, nsfw (in the order asked), 3 per tile to upscale

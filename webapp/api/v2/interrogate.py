@@ -29,7 +29,7 @@ def status_view(request: Request, st: dto.InterrogationStatus) -> dict[str, obje
         result = form.result
         if result is not None and form.result_key is not None:  # a post-processor: its image's URL
             result = {form.form: signed(request, FORM_RESULT, form.id)}
-        forms.append({"form": form.form, "state": form.state, "result": result or {}})
+        forms.append({"form": form.form, "state": form.state, "result": result})
     return {"state": st.state, "forms": forms}
 
 
