@@ -35,6 +35,10 @@ LIMITS: tuple[tuple[str, str, int], ...] = (
     ("POST", "/api/v2/generate/text/async", 8 * MIB),  # a prompt of up to 1,000,000 characters
     ("POST", "/api/v2/generate/text/submit", 8 * MIB),
     ("POST", "/generate", 24 * MIB),  # the web form: a source image and a mask, 10 MB each
+    ("PUT", "/api/v2/r2/alchemy-upload/", MAX_RESULT),
+    ("POST", "/api/v2/interrogate/submit", MAX_RESULT * 4 // 3 + MIB),
+    ("POST", "/api/v2/interrogate/async", 16 * MIB),  # an image of up to 10 MB, in base64
+    ("POST", "/alchemy", 12 * MIB),  # the web form: an image of up to 10 MB
 )
 
 
