@@ -4,6 +4,7 @@ hands to alchemists."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 
@@ -53,3 +54,13 @@ class PoppedForm:
 class PoppedForms:
     forms: tuple[PoppedForm, ...]
     skipped: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class CsamFlag:
+    """An account flagged to moderators because workers' CSAM guards blocked many of its images."""
+
+    user_id: int
+    name: str
+    detail: str
+    at: dt.datetime

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from horde.queue.alchemy_dto import (
+    CsamFlag as CsamFlag,
     FormStatus as FormStatus,
     InterrogationStatus as InterrogationStatus,
     PoppedForm as PoppedForm,

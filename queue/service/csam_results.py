@@ -9,9 +9,12 @@ import datetime as dt
 import ipaddress
 import logging
 
+from horde.queue import dto
 from horde.queue.domain.suspicion import Reason
+from horde.queue.service.context import Context
+from horde.queue.service.users import require_moderator
 from horde.queue.settings import CoreSettings
-from horde.queue.store import admin as admin_store, csam as csam_store
+from horde.queue.store import admin as admin_store, csam as csam_store, users as user_store
 from horde.queue.store.connection import Connection
 
 logger = logging.getLogger(__name__)
@@ -51,3 +54,21 @@ async def record(
                 logger.warning(
                     "csam_limit_passed", extra={"action": "csam_flagged", "user_id": user_id, "detail": detail}
                 )
+
+
+class CsamReports:
+    """What moderators see of it: the accounts flagged in the last ``days``, newest first."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def flagged(self, actor: dto.Actor, *, days: int = 30) -> list[dto.CsamFlag]:
+        require_moderator(actor)
+        since = self.ctx.clock() - dt.timedelta(days=days)
+        async with self.ctx.db.read() as conn:
+            rows = await admin_store.suspicions_for_reason(conn, Reason.CSAM_RESULTS.value, since)
+            names = {}
+            for row in rows:
+                user = await user_store.by_id(conn, row.user_id)
+                names[row.user_id] = f"{user.username}#{user.id}" if user else f"#{row.user_id}"
+        return [dto.CsamFlag(row.user_id, names[row.user_id], row.detail or "", row.created_at) for row in rows]

@@ -12,6 +12,7 @@ from horde.queue.service.alchemy_work import AlchemyWork
 from horde.queue.service.audit_log import AuditLog
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
+from horde.queue.service.csam_results import CsamReports
 from horde.queue.service.discord_bot import DiscordService
 from horde.queue.service.gallery import Gallery
 from horde.queue.service.kudos import KudosService
@@ -62,6 +63,7 @@ class HordeService:
         self.interrogations = AlchemyRequests(ctx, self.capacity, self.moderation)
         self.alchemists = AlchemyWork(ctx, self.capacity)
         self.offers = OfferBoard(ctx)
+        self.csam = CsamReports(ctx)
         self.sweeps = Sweeps(ctx, self.workers, self.alchemists)
         self.teams = TeamService(ctx)
         self.stats = StatsService(ctx, self.capacity)

@@ -104,6 +104,13 @@ async def suspicions(conn: Connection, *, user_id: int | None = None, worker_id:
     return list((await conn.execute(query)).all())
 
 
+async def suspicions_for_reason(conn: Connection, reason: str, since: dt.datetime, limit: int = 50) -> list[Row]:
+    """The latest suspicions of one reason since a time, newest first."""
+    sus = tables.suspicions
+    query = sa.select(sus).where(sus.c.reason == reason, sus.c.created_at >= since)
+    return list((await conn.execute(query.order_by(sus.c.id.desc()).limit(limit))).all())
+
+
 async def suspicion_counts(conn: Connection, *, by: str) -> dict[Any, int]:
     """Suspicion per user (``by="user_id"``) or per worker (``by="worker_id"``)."""
     column = tables.suspicions.c[by]

@@ -20,6 +20,7 @@ async def home(request: Request) -> Response:
         "recent": await service.audit.search(actor, limit=15),
         "waiting": len(await service.user_moderation.waiting(actor)),
         "modes": await service.modes.current(),
+        "csam_flags": await service.csam.flagged(actor),
     }
     return await show(request, "home", "audit_table", {**context, "entries": context["recent"]})
 

@@ -213,5 +213,11 @@ async def test_csam_results_charge_only_the_tax_and_flag_the_account_past_the_li
     finally:
         service.ctx.settings = service.ctx.settings.model_copy(update={"csam_limit_per_hour": limit})
     assert flagged[0].reason == "csam_results"
+    moderator = await make_user(service, "mod", role=Role.MODERATOR)
+    [shown] = await service.csam.flagged(moderator)
+    assert (shown.user_id, shown.name) == (requester.user_id, f"asker#{requester.user_id}")
+    assert "3 images blocked as CSAM within an hour (account)" in shown.detail
+    with pytest.raises(errors.ForbiddenError):
+        await service.csam.flagged(owner)
     charges = [e for e in await service.kudos.history(requester, limit=100) if e.kind == "request_charge"]
     assert [round(e.amount, 3) for e in charges] == [-1.0, -1.0, -1.0]  # only the tax
