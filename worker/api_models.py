@@ -1,7 +1,7 @@
 """The worker's own models of the AI Horde v2 JSON it sends and receives (pop and submit, image and text).
 
-These mirror the wire format of ``/api/v2/generate/pop``, ``/submit`` and their ``text/`` twins, and are kept apart
-from the server's schemas on purpose: the worker must work against any AI-Horde-compatible server. Responses ignore
+These mirror the wire format of ``/api/v2/generate/pop``, ``/submit``, their ``text/`` twins and the alchemy
+endpoints ``/api/v2/interrogate/pop`` and ``/submit``, and are kept apart from the server's schemas on purpose: the worker must work against any AI-Horde-compatible server. Responses ignore
 unknown fields; requests are dumped with ``exclude_none`` so servers apply their own defaults.
 """
 
@@ -51,6 +51,7 @@ class ImagePayload(_Incoming):
     n_iter: int = Field(1, ge=1, validation_alias=AliasChoices("n_iter", "n"))
     use_nsfw_censor: bool = False
     post_processing: list[str] = Field(default_factory=list)
+    facefixer_strength: float = Field(0.75, ge=0, le=1)
 
     @field_validator("seed", mode="before")
     @classmethod
@@ -72,6 +73,8 @@ class ImagePopRequest(_Outgoing):
     allow_painting: bool
     allow_unsafe_ipaddr: bool = True
     allow_post_processing: bool = False
+    post_processors: list[str] | None = None  #: Horde extension: the post-processors this worker runs
+    csam_guard: bool | None = None  #: Horde extension: whether this worker's images pass the CSAM guard
     allow_controlnet: bool = False
     allow_sdxl_controlnet: bool = False
     allow_lora: bool = False
@@ -194,3 +197,48 @@ class TextSubmitRequest(_Outgoing):
     seed: int = 0
     state: SubmitState = "ok"
     gen_metadata: list[GenMetadata] = Field(default_factory=list)
+
+
+class AlchemyPopRequest(_Outgoing):
+    """Body of ``POST /api/v2/interrogate/pop``."""
+
+    name: str
+    forms: list[str]
+    bridge_agent: str
+    threads: int
+    amount: int
+    max_tiles: int = Field(16, ge=1, le=256)
+    priority_usernames: list[str] = Field(default_factory=list)
+
+
+class AlchemyForm(_Incoming):
+    """One form handed to this worker: what to do (``form``) to which image (``source_image``, a URL)."""
+
+    id: str
+    form: str
+    payload: dict[str, object] | None = None
+    source_image: str
+    r2_upload: str | None = None
+
+
+class AlchemyPopResponse(_Incoming):
+    """Answer of ``POST /api/v2/interrogate/pop``; ``forms`` is empty (or null) when there is no work."""
+
+    forms: list[AlchemyForm] | None = None
+    skipped: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("skipped", mode="before")
+    @classmethod
+    def _null_skipped_is_empty(cls, value: object) -> object:
+        return {} if value is None else value
+
+
+AlchemySubmitState = Literal["ok", "faulted"]
+
+
+class AlchemySubmitRequest(_Outgoing):
+    """Body of ``POST /api/v2/interrogate/submit``: ``result`` maps the form name to its result."""
+
+    id: str
+    result: dict[str, object]
+    state: AlchemySubmitState = "ok"

@@ -1,15 +1,20 @@
-"""What this worker tells the server it can do: the bodies of its image and text pop requests.
+"""What this worker tells the server it can do: the bodies of its image, text and alchemy pop requests.
 
 It only advertises what it really does: ``allow_img2img`` and ``allow_painting`` as configured (both are
-implemented), ``allow_lora`` only with a LoRA folder and the ``peft`` package, and never post-processing or
-ControlNet, which it does not implement.
+implemented), ``allow_lora`` only with a LoRA folder and the ``peft`` package, ``allow_post_processing`` with the
+names of the post-processors whose models loaded (Horde's ``post_processors`` extension), ``csam_guard`` and
+``nsfw`` as the guard policy decides (:mod:`horde.worker.safety.policy`), never ControlNet; and for alchemy, only
+the forms whose models loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from horde.worker import api_models
 from horde.worker.client import CLIENT_AGENT
 from horde.worker.loras import peft_available
+from horde.worker.safety.policy import GuardPlan, plan
 from horde.worker.settings import WorkerSettings
 
 
@@ -23,20 +28,29 @@ def model_names(entries: list[str]) -> list[str]:
     return [entry.partition("=")[0].strip() for entry in entries]
 
 
-def image_pop_request(settings: WorkerSettings, bridge_agent: str = CLIENT_AGENT) -> api_models.ImagePopRequest:
-    """The body of every image pop."""
+def image_pop_request(
+    settings: WorkerSettings,
+    bridge_agent: str = CLIENT_AGENT,
+    *,
+    post_processors: Sequence[str] = (),
+    guard: GuardPlan | None = None,
+) -> api_models.ImagePopRequest:
+    """The body of every image pop; ``guard`` defaults to the policy for ``settings``."""
+    guard = guard or plan(settings)
     return api_models.ImagePopRequest(
         name=settings.name,
         models=model_names(settings.models),
         bridge_agent=bridge_agent,
-        nsfw=settings.nsfw,
+        nsfw=guard.nsfw,
         threads=settings.threads,
         amount=settings.amount,
         max_pixels=settings.max_pixels,
         allow_img2img=settings.allow_img2img,
         allow_painting=settings.allow_painting,
         allow_lora=can_use_loras(settings),
-        allow_post_processing=False,
+        allow_post_processing=bool(post_processors),
+        post_processors=list(post_processors) if post_processors else None,
+        csam_guard=guard.advertised,
         allow_controlnet=False,
         allow_sdxl_controlnet=False,
     )
@@ -53,9 +67,29 @@ def text_pop_request(settings: WorkerSettings, bridge_agent: str = CLIENT_AGENT)
         name=text_worker_name(settings),
         models=model_names(settings.text_models),
         bridge_agent=bridge_agent,
-        nsfw=settings.nsfw,
+        nsfw=settings.nsfw is not False,
         threads=settings.threads,
         amount=1,
         max_length=settings.max_length,
         max_context_length=settings.max_context_length,
+    )
+
+
+def alchemy_worker_name(settings: WorkerSettings) -> str:
+    """``NAME (alchemy)`` when the worker also serves images or text (names are unique across kinds)."""
+    alone = settings.alchemy_only or not (settings.models or settings.text_models)
+    return settings.name if alone else f"{settings.name} (alchemy)"
+
+
+def alchemy_pop_request(
+    settings: WorkerSettings, forms: Sequence[str], bridge_agent: str = CLIENT_AGENT
+) -> api_models.AlchemyPopRequest:
+    """The body of every alchemy pop: the forms whose models loaded."""
+    return api_models.AlchemyPopRequest(
+        name=alchemy_worker_name(settings),
+        forms=list(forms),
+        bridge_agent=bridge_agent,
+        threads=settings.threads,
+        amount=settings.amount,
+        max_tiles=settings.alchemy_max_tiles,
     )

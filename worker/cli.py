@@ -2,7 +2,11 @@
 
 Options override ``HORDE_WORKER_*`` environment variables, which override the ``--config`` TOML file. With
 ``--once`` the worker does a single pop round (image, and text if text models are served), finishes and submits
-what it got, and exits: handy for scripts and demos.
+what it got, and exits: handy for scripts and demos. ``--alchemy`` adds alchemy forms (captions, interrogation,
+NSFW checks, post-processors) beside the image work, ``--alchemy-only`` serves only them.
+
+Exit status 2: bad settings, or settings the CSAM guard policy refuses (NSFW work without the guard), or alchemy
+asked for with no alchemy model that loads.
 """
 
 from __future__ import annotations
@@ -47,6 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lora-dir", type=Path, help="folder of LoRA .safetensors files (enables LoRAs)")
     parser.add_argument("--model-dir", type=Path, help="folder where model names are looked up")
     parser.add_argument("--safety-checker", type=Path, help="folder of a diffusers safety checker")
+    alchemy = parser.add_argument_group("alchemy and image safety (see docs/howto/alchemy-worker.md)")
+    alchemy.add_argument("--alchemy", action="store_true", default=None, help="also serve alchemy forms")
+    alchemy.add_argument("--alchemy-only", action="store_true", default=None, help="serve only alchemy forms")
+    alchemy.add_argument(
+        "--alchemy-dir", type=Path, help="folder of NAME.pth|.safetensors, strip_background.onnx, caption/, clip/"
+    )
+    alchemy.add_argument(
+        "--post-processor",
+        dest="post_processors",
+        action="append",
+        metavar="NAME=PATH",
+        help="a post-processor model file (e.g. RealESRGAN_x4plus=/models/RealESRGAN_x4plus.pth); repeatable",
+    )
+    alchemy.add_argument("--caption-model", type=Path, help="folder of a BLIP captioning model")
+    alchemy.add_argument("--clip-model", type=Path, help="folder of a CLIP model (CSAM guard, NSFW, interrogation)")
+    alchemy.add_argument(
+        "--csam-guard", action=argparse.BooleanOptionalAction, default=None, help="run the CSAM guard on every image"
+    )
+    alchemy.add_argument("--csam-thresholds", type=Path, help="JSON file of CSAM guard thresholds")
+    alchemy.add_argument("--alchemy-max-tiles", type=int, help="largest alchemy image, in 512x512 tiles")
+    alchemy.add_argument("--upscale-tile", type=int, help="upscalers' tile side in pixels")
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile on CUDA")
     parser.add_argument("--poll-interval", type=float, help="seconds between pops when idle")
     parser.add_argument("--config", type=Path, help="TOML settings file")
@@ -73,6 +98,16 @@ def settings_from_args(args: argparse.Namespace) -> WorkerSettings:
         "allow_lora": True if args.lora_dir else None,
         "model_dir": args.model_dir,
         "safety_checker": args.safety_checker,
+        "alchemy": args.alchemy,
+        "alchemy_only": args.alchemy_only,
+        "alchemy_dir": args.alchemy_dir,
+        "post_processors": args.post_processors,
+        "caption_model": args.caption_model,
+        "clip_model": args.clip_model,
+        "csam_guard": args.csam_guard,
+        "csam_thresholds": args.csam_thresholds,
+        "alchemy_max_tiles": args.alchemy_max_tiles,
+        "upscale_tile": args.upscale_tile,
         "compile": args.compile,
         "poll_interval": args.poll_interval,
         "once": args.once,
@@ -93,10 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, OSError, ValueError) as exc:
         logger.error("bad worker settings: %s", exc)
         return 2
-    from horde.worker.assembly import run_worker
+    from horde.worker.assembly import NothingToServeError, run_worker
+    from horde.worker.safety.policy import GuardPolicyError, plan
 
     try:
+        plan(settings)
+    except GuardPolicyError as exc:
+        logger.error("refusing to start: %s", exc)
+        return 2
+    try:
         summary = asyncio.run(run_worker(settings, show_progress=not args.no_progress))
+    except NothingToServeError as exc:
+        logger.error("refusing to start: %s", exc)
+        return 2
     except KeyboardInterrupt:
         logger.warning("interrupted")
         return 130

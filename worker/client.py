@@ -1,4 +1,4 @@
-"""Async HTTP client for the AI Horde v2 worker endpoints: pop, upload, submit (image and text).
+"""Async HTTP client for the AI Horde v2 worker endpoints: pop, upload, submit (image, text and alchemy).
 
 It speaks only HTTP, so the worker runs against any AI-Horde-compatible server. The API key travels in the
 ``apikey`` header of API calls and never to presigned upload or source-image URLs, which may be on another host.
@@ -80,6 +80,14 @@ class HordeClient:
     async def submit_text(self, body: api_models.TextSubmitRequest) -> api_models.SubmitResponse:
         """Hand in one text."""
         return await self._post("/generate/text/submit", body, api_models.SubmitResponse)
+
+    async def pop_alchemy(self, body: api_models.AlchemyPopRequest) -> api_models.AlchemyPopResponse:
+        """Ask for alchemy (interrogation) forms."""
+        return await self._post("/interrogate/pop", body, api_models.AlchemyPopResponse)
+
+    async def submit_alchemy(self, body: api_models.AlchemySubmitRequest) -> api_models.SubmitResponse:
+        """Hand in one form's result."""
+        return await self._post("/interrogate/submit", body, api_models.SubmitResponse)
 
     async def upload(self, url: str, data: bytes) -> None:
         """PUT ``data`` to a presigned URL; anything but 200 is a failure (as AI Horde workers expect)."""

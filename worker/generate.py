@@ -11,10 +11,15 @@ What a job gets:
   part of ``source_mask``, or the transparent part of the source image when there is no mask;
 - images are generated ``max_batch`` at a time in one pipeline call;
 - LoRAs only when a LoRA folder is configured (:mod:`horde.worker.loras`);
-- censoring when the job asks for it: see :mod:`horde.worker.censor` (without a checker the worker fails closed).
+- ``post_processing`` (upscalers, face fixers with ``facefixer_strength``, strip_background) applied in the order
+  given, after generation, with the post-processors this worker advertises (:mod:`horde.worker.alchemy`);
+- the CSAM guard on every finished image when it runs (:mod:`horde.worker.safety`): a flagged image is replaced by
+  a black one and submitted with state ``csam``; it never leaves the worker;
+- censoring when the job asks for it (or always, on a worker without the guard): see :mod:`horde.worker.censor`
+  (without a checker the worker fails closed).
 
-Not done, and so not advertised in the pop request: post-processing, ControlNet, hires fix (a job asking for
-``hires_fix`` is generated at its size in one pass).
+Not done, and so not advertised in the pop request: ControlNet, hires fix (a job asking for ``hires_fix`` is
+generated at its size in one pass).
 """
 
 from __future__ import annotations
@@ -24,16 +29,17 @@ import importlib
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from PIL import Image
 
 from horde.worker import api_models
-from horde.worker.censor import SafetyChecker, censor
+from horde.worker.alchemy.postprocessors import PostProcessors
+from horde.worker.censor import SafetyChecker, blank_like, censor
 from horde.worker.imagefiles import encode_webp
 from horde.worker.loras import LoraLibrary
 from horde.worker.pipelines import samplers
@@ -44,6 +50,20 @@ logger = logging.getLogger(__name__)
 StepCallback = Callable[[int, int], None]  #: (steps done, total steps) of the current job
 SEED_SPACE = 2**32
 PAINTING = frozenset({"inpainting", "outpainting"})
+CSAM_NOTE = api_models.GenMetadata(type="censorship", value="csam")
+
+
+class Verdict(Protocol):
+    """What an image guard says about one image."""
+
+    @property
+    def flagged(self) -> bool: ...
+
+
+class ImageGuard(Protocol):
+    """Checks finished images before they leave the worker (``horde.worker.safety.guard.CsamGuard``)."""
+
+    def check(self, images: Sequence[Image.Image], prompt: str) -> Sequence[Verdict]: ...
 
 
 @dataclass(frozen=True)
@@ -155,11 +175,17 @@ class ImageGenerator:
         max_batch: int = 4,
         loras: LoraLibrary | None = None,
         safety_checker: SafetyChecker | None = None,
+        post_processors: PostProcessors | None = None,
+        guard: ImageGuard | None = None,
+        always_censor: bool = False,
     ) -> None:
         self.models = models
         self.max_batch = max_batch
         self.loras = loras
         self.safety_checker = safety_checker
+        self.post_processors = post_processors
+        self.guard = guard
+        self.always_censor = always_censor  #: censor every image (a worker without the CSAM guard)
         self._scheduler_configs: dict[str, Any] = {}
         self._variants: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -171,6 +197,9 @@ class ImageGenerator:
         if job.model is None:
             raise ValueError("the pop response carries no job")
         payload = job.payload
+        missing = [name for name in payload.post_processing if name not in self.post_processor_names]
+        if missing:
+            raise ValueError(f"post-processors not served here: {', '.join(missing)}")
         count = max(len(job.job_ids), 1)
         seeds = job_seeds(payload.seed, count)
         with self._lock:
@@ -179,9 +208,20 @@ class ImageGenerator:
             loras = self.loras.applied(pipe, payload.loras) if self.loras and payload.loras else nullcontext([])
             tiling: AbstractContextManager[None]
             tiling = circular_padding(pipe.unet, pipe.vae) if payload.tiling else nullcontext()
-            with loras as missing, tiling:
+            with loras as skipped, tiling:
                 images = self._run(pipe, call, seeds, on_step)
-        return self._finish(images, seeds, payload.use_nsfw_censor, list(missing))
+            if payload.post_processing and self.post_processors is not None:
+                strength = payload.facefixer_strength
+                images = [
+                    self.post_processors.apply(image, payload.post_processing, facefixer_strength=strength)
+                    for image in images
+                ]
+        return self._finish(images, seeds, payload, list(skipped))
+
+    @property
+    def post_processor_names(self) -> list[str]:
+        """The post-processors image jobs may ask for here."""
+        return self.post_processors.names if self.post_processors is not None else []
 
     def _prepare(self, job: api_models.ImagePopResponse, sources: SourceImages) -> tuple[Any, dict[str, Any]]:
         payload, model = job.payload, job.model or ""
@@ -250,13 +290,30 @@ class ImageGenerator:
         self,
         images: list[Image.Image],
         seeds: list[int],
-        use_censor: bool,
+        payload: api_models.ImagePayload,
         extra: list[api_models.GenMetadata],
     ) -> list[GeneratedImage]:
-        checked = censor(images, self.safety_checker) if use_censor else [(image, None) for image in images]
+        flagged = [v.flagged for v in self.guard.check(images, payload.prompt)] if self.guard else [False] * len(images)
+        if len(flagged) != len(images):  # fail closed: the job faults, nothing unchecked is sent
+            raise RuntimeError(f"the CSAM guard judged {len(flagged)} of {len(images)} images")
+        kept = [index for index, bad in enumerate(flagged) if not bad]
+        checked: dict[int, tuple[Image.Image, api_models.GenMetadata | None]] = {i: (images[i], None) for i in kept}
+        if kept and (payload.use_nsfw_censor or self.always_censor):
+            checked = dict(zip(kept, censor([images[i] for i in kept], self.safety_checker), strict=True))
         results = []
-        for (image, note), seed in zip(checked, seeds, strict=True):
+        for index, (image, seed) in enumerate(zip(images, seeds, strict=True)):
+            if flagged[index]:
+                logger.warning(
+                    "the CSAM guard flagged image %d (seed %d): a black image is sent instead",
+                    index,
+                    seed,
+                    extra={"action": "csam_flagged"},
+                )
+                black = blank_like(image)
+                results.append(GeneratedImage(black, encode_webp(black), seed, "csam", [CSAM_NOTE]))
+                continue
+            final, note = checked[index]
             metadata = [*extra, *([note] if note else [])]
             state: api_models.SubmitState = "censored" if note else "ok"
-            results.append(GeneratedImage(image, encode_webp(image), seed, state, metadata))
+            results.append(GeneratedImage(final, encode_webp(final), seed, state, metadata))
         return results

@@ -9,12 +9,22 @@ import io
 from PIL import Image
 
 WEBP_QUALITY = 95
+WEBP_MAX_SIDE = 16383  #: WebP's limit; larger results go as PNG
 
 
 def encode_webp(image: Image.Image, quality: int = WEBP_QUALITY) -> bytes:
     """The image as webp bytes (what AI Horde stores and serves)."""
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=quality, method=4)
+    return buffer.getvalue()
+
+
+def encode_result(image: Image.Image) -> bytes:
+    """A post-processed image: webp (alpha kept), or PNG when a side is beyond WebP's limit."""
+    if max(image.size) <= WEBP_MAX_SIDE:
+        return encode_webp(image)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -1,6 +1,7 @@
 """The worker loop: pop, generate in a thread, upload, submit, repeat; drain on SIGINT/SIGTERM.
 
-Each of ``threads`` image slots (and one text slot when text models are served) pops on its own; generation runs in
+Each of ``threads`` image slots (one text slot when text models are served, and ``threads`` alchemy slots when
+alchemy forms are served) pops on its own; generation runs in
 ``asyncio.to_thread`` so the event loop keeps serving uploads, submits and signals, and the generators serialise the
 pipeline calls themselves. A job whose generation raises is submitted as ``faulted``. A 4xx from the server (or
 retries exhausted on a submit) abandons that job only, and the loop goes on. Setting the stop event (the signal
@@ -14,17 +15,20 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from PIL import Image
 from tqdm import tqdm  # type: ignore[import-untyped]
 
 from horde.worker import api_models, capabilities
+from horde.worker.alchemy.alchemist import FormResult
 from horde.worker.client import HordeClient
 from horde.worker.errors import RequestRejectedError, WorkerApiError
 from horde.worker.generate import GeneratedImage, SourceImages, StepCallback, parse_seed
-from horde.worker.imagefiles import decode_image, is_url, to_base64
+from horde.worker.imagefiles import decode_image, encode_result, is_url, to_base64
+from horde.worker.safety.policy import GuardPlan
 from horde.worker.settings import WorkerSettings
 from horde.worker.text import GeneratedText
 
@@ -45,6 +49,15 @@ class TextRunner(Protocol):
     """Generates the text of a popped job (``horde.worker.text.TextGenerator``)."""
 
     def generate(self, job: api_models.TextPopResponse) -> GeneratedText: ...
+
+
+class AlchemyRunner(Protocol):
+    """Runs alchemy forms (``horde.worker.alchemy.alchemist.Alchemist``)."""
+
+    @property
+    def forms(self) -> list[str]: ...
+
+    def run(self, form: str, image: Image.Image) -> FormResult: ...
 
 
 @dataclass
@@ -74,6 +87,9 @@ class WorkerLoop:
         images: ImageRunner | None,
         texts: TextRunner | None = None,
         *,
+        alchemist: AlchemyRunner | None = None,
+        post_processors: Sequence[str] = (),
+        guard: GuardPlan | None = None,
         stop: asyncio.Event | None = None,
         show_progress: bool = True,
     ) -> None:
@@ -81,19 +97,25 @@ class WorkerLoop:
         self.client = client
         self.images = images
         self.texts = texts
+        self.alchemist = alchemist
         self.stop = stop or asyncio.Event()
         self.show_progress = show_progress
         self.summary = Summary()
-        self._image_pop = capabilities.image_pop_request(settings, client.client_agent)
-        self._text_pop = capabilities.text_pop_request(settings, client.client_agent)
+        agent = client.client_agent
+        self._image_pop = capabilities.image_pop_request(settings, agent, post_processors=post_processors, guard=guard)
+        self._text_pop = capabilities.text_pop_request(settings, agent)
+        forms = alchemist.forms if alchemist is not None else []
+        self._alchemy_pop = capabilities.alchemy_pop_request(settings, forms, agent)
 
     async def run(self) -> Summary:
         """Work until the stop event is set (or after one pop round with ``once``); return the summary."""
         slots = []
-        if self.images is not None and self._image_pop.models:
+        if self.images is not None and self._image_pop.models and not self.settings.alchemy_only:
             slots += [self._slot(self.image_round) for _ in range(self.settings.threads)]
-        if self.texts is not None and self._text_pop.models:
+        if self.texts is not None and self._text_pop.models and not self.settings.alchemy_only:
             slots.append(self._slot(self.text_round))
+        if self.alchemist is not None and self._alchemy_pop.forms:
+            slots += [self._slot(self.alchemy_round) for _ in range(self.settings.threads)]
         await asyncio.gather(*slots)
         logger.info("worker stopped: %s", self.summary.line(), extra={"action": "worker_stopped"})
         return self.summary
@@ -186,6 +208,42 @@ class WorkerLoop:
         await self._submit(job_id, self.client.submit_text(submit))
         return True
 
+    async def alchemy_round(self) -> bool:
+        """Pop alchemy forms once and do them; True when a form was handled."""
+        try:
+            pop = await self._unless_stopped(self.client.pop_alchemy(self._alchemy_pop))
+        except WorkerApiError as exc:
+            logger.error("alchemy pop failed: %s", exc, extra={"action": "pop_failed"})
+            return False
+        if pop is None or not pop.forms:
+            return False
+        for form in pop.forms:
+            await self.process_form(form)
+        return True
+
+    async def process_form(self, form: api_models.AlchemyForm) -> None:
+        """Fetch the source image, run the form, upload an image result, submit (``faulted`` on failure)."""
+        logger.info("alchemy form %s: %s", form.id, form.form, extra={"action": "job_started"})
+        with self._bar(form.id, 1, unit="form") as on_step:
+            try:
+                source = form.source_image
+                image = decode_image(await self.client.download(source) if is_url(source) else source)
+                result = await asyncio.to_thread(self.alchemist.run, form.form, image)  # type: ignore[union-attr]
+                answer: dict[str, object] = dict(result.data)
+                if result.image is not None:
+                    data = await asyncio.to_thread(encode_result, result.image)
+                    answer = {form.form: await self._deliver(form.r2_upload, data)}
+            except Exception:  # a worker-loop boundary: any failure faults the form, which goes back to the queue
+                logger.exception("alchemy form %s (%s) failed", form.id, form.form, extra={"action": "job_faulted"})
+                self.summary.faulted += 1
+                body = api_models.AlchemySubmitRequest(id=form.id, result={}, state="faulted")
+                await self._submit(form.id, self.client.submit_alchemy(body))
+                return
+            on_step(1, 1)
+        await self._submit(
+            form.id, self.client.submit_alchemy(api_models.AlchemySubmitRequest(id=form.id, result=answer))
+        )
+
     async def _sources(self, job: api_models.ImagePopResponse) -> SourceImages:
         async def fetch(value: str | None) -> Any:
             if not value:
@@ -234,9 +292,9 @@ class WorkerLoop:
             await self._submit(job_id, self.client.submit_image(body))
 
     @contextlib.contextmanager
-    def _bar(self, job_id: str, steps: int) -> Any:
+    def _bar(self, job_id: str, steps: int, unit: str = "step") -> Any:
         """A progress bar on stderr for one job; yields the step callback for the generator."""
-        bar = tqdm(total=steps, desc=f"job {job_id[:8]}", unit="step", file=sys.stderr, disable=not self.show_progress)
+        bar = tqdm(total=steps, desc=f"job {job_id[:8]}", unit=unit, file=sys.stderr, disable=not self.show_progress)
 
         def on_step(done: int, total: int) -> None:
             bar.total = total

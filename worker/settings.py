@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from horde.worker.alchemy.forms import POST_PROCESSORS
+
 ANONYMOUS_KEY = "0000000000"
 
 
@@ -45,7 +47,11 @@ class WorkerSettings(BaseSettings):
     threads: int = Field(1, ge=1, le=50, description="Jobs handled at once (generation itself is serialised).")
     amount: int = Field(1, ge=1, le=20, description="Jobs asked for in one pop (batched into one pass).")
     max_batch: int = Field(4, ge=1, description="Most images generated in one pipeline call.")
-    nsfw: bool = Field(True, description="Accept requests that allow NSFW content.")
+    nsfw: bool | None = Field(
+        None,
+        description="Accept image requests that allow NSFW content. Default: yes when the CSAM guard runs (or only "
+        "the built-in `tiny` model is served), else no. `true` without the guard refuses to start.",
+    )
     allow_img2img: bool = Field(True, description="Accept img2img jobs.")
     allow_painting: bool = Field(True, description="Accept inpainting and outpainting jobs.")
     allow_lora: bool = Field(False, description="Accept jobs with LoRAs (needs lora_dir and the peft package).")
@@ -53,6 +59,44 @@ class WorkerSettings(BaseSettings):
     model_dir: Path | None = Field(None, description="Folder searched for model names without an explicit source.")
     safety_checker: Path | None = Field(
         None, description="Folder of a diffusers StableDiffusionSafetyChecker (with its feature extractor)."
+    )
+    clip_model: Path | None = Field(
+        None,
+        description="Folder of a CLIP model (transformers `CLIPModel`, or open_clip with `open_clip_config.json`): "
+        "runs the CSAM guard on every image, the NSFW censor when no `safety_checker` is set, and the alchemy "
+        "`nsfw` and `interrogation` forms. Default: `ALCHEMY_DIR/clip` when that exists.",
+    )
+    csam_guard: bool | None = Field(
+        None,
+        description="Run the CSAM guard on every image. Default: yes when `clip_model` is set and a model other "
+        "than the built-in `tiny` is served. `true` needs `clip_model`; `false` limits the worker to requests with "
+        "nsfw=false and censoring on.",
+    )
+    csam_thresholds: Path | None = Field(
+        None,
+        description="A JSON file overriding the guard's concept thresholds (they are calibrated for OpenAI CLIP "
+        "ViT-L/14; another CLIP model needs its own).",
+    )
+    alchemy: bool = Field(False, description="Also serve alchemy (interrogation) forms, as `NAME (alchemy)`.")
+    alchemy_only: bool = Field(False, description="Serve only alchemy forms: no image or text jobs.")
+    alchemy_dir: Path | None = Field(
+        None,
+        description="Folder of alchemy models: `<NAME>.pth` or `<NAME>.safetensors` post-processors, "
+        "`strip_background.onnx`, `caption/` (BLIP) and `clip/`.",
+    )
+    post_processors: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Post-processors as `NAME=PATH` (a .pth or .safetensors file spandrel loads, or the u2net "
+        "ONNX file for `strip_background`); they win over `alchemy_dir`. Comma-separated in the environment.",
+    )
+    caption_model: Path | None = Field(
+        None, description="Folder of a transformers captioning model (BLIP). Default: `ALCHEMY_DIR/caption`."
+    )
+    alchemy_max_tiles: int = Field(
+        16, ge=1, le=256, description="Largest alchemy source image accepted, in 512x512 tiles."
+    )
+    upscale_tile: int = Field(
+        512, ge=32, description="Upscalers work on tiles of at most this many pixels a side (bounds memory)."
     )
     compile: bool = Field(False, description="torch.compile the UNet on CUDA (slow first job, faster after).")
     poll_interval: float = Field(2.0, gt=0, description="Seconds between pops when there is no work.")
@@ -86,15 +130,45 @@ class WorkerSettings(BaseSettings):
             raise ValueError(f"{path} holds no API key")
         return {**data, "api_key": SecretStr(key)}
 
-    @field_validator("models", "text_models", mode="before")
+    @field_validator("models", "text_models", "post_processors", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         return split_list(value) if isinstance(value, str) else value
+
+    @field_validator("post_processors")
+    @classmethod
+    def _known_post_processors(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            name, equals, path = entry.partition("=")
+            if not equals or not path.strip():
+                raise ValueError(f"post-processor {entry!r}: give NAME=PATH")
+            if name.strip() not in POST_PROCESSORS:
+                raise ValueError(f"unknown post-processor {name.strip()!r}; known: {', '.join(POST_PROCESSORS)}")
+        return entries
+
+    @property
+    def serves_alchemy(self) -> bool:
+        """Whether the alchemy loop runs (``alchemy`` or ``alchemy_only``)."""
+        return self.alchemy or self.alchemy_only
+
+    @property
+    def clip_folder(self) -> Path | None:
+        """The CLIP model folder: ``clip_model``, else ``ALCHEMY_DIR/clip`` when it exists."""
+        return self.clip_model or _in_alchemy_dir(self.alchemy_dir, "clip")
+
+    @property
+    def caption_folder(self) -> Path | None:
+        """The captioning model folder: ``caption_model``, else ``ALCHEMY_DIR/caption`` when it exists."""
+        return self.caption_model or _in_alchemy_dir(self.alchemy_dir, "caption")
 
     @property
     def api_url(self) -> str:
         """The API root, ``<url>/api/v2``."""
         return self.url.rstrip("/") + "/api/v2"
+
+
+def _in_alchemy_dir(folder: Path | None, name: str) -> Path | None:
+    return folder / name if folder is not None and (folder / name).is_dir() else None
 
 
 def split_list(value: str) -> list[str]:
