@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from horde.queue import dto, errors
 from horde.queue.service import KNOWN_SAMPLERS, GalleryItem, GenerationAsk, GenerationKind
 from horde.webapp import appstate, security, templating
-from horde.webapp.pages import forms
+from horde.webapp.pages import alchemy_offers, forms
 
 SAMPLERS = sorted(KNOWN_SAMPLERS, key=str.lower)
 #: a 1×1 PNG: stands in for an upload when estimating (the cost depends on whether there is a source, not on it)
@@ -33,6 +33,21 @@ def _styled(values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
     return dataclasses.replace(ask, style=ref) if ref else ask
 
 
+def _post_processed(values: Mapping[str, Any], ask: GenerationAsk) -> GenerationAsk:
+    """The request with the chosen post-processors (the engine checks their names), or unchanged without any."""
+    chosen = list(values.get("post_processing") or [])
+    return dataclasses.replace(ask, params={**ask.params, "post_processing": chosen}) if chosen else ask
+
+
+def _post_processing_options(values: Mapping[str, Any], offered: frozenset[str]) -> dict[str, Any]:
+    chosen = list(values.get("post_processing") or [])
+    return {
+        "pp_upscalers": alchemy_offers.options(alchemy_offers.UPSCALERS, offered, chosen),
+        "pp_fixers": alchemy_offers.options(alchemy_offers.FIXERS, offered, chosen),
+        "pp_none_offered": not offered,
+    }
+
+
 async def _style_rows(request: Request) -> list[dto.StyleInfo]:
     actor = await security.viewer(request)
     rows: list[dto.StyleInfo] = await appstate.service(request).styles.listing(GenerationKind.IMAGE, viewer=actor)
@@ -46,7 +61,7 @@ async def _estimate(
     service = appstate.service(request)
     actor = await security.viewer(request)
     context: dict[str, Any] = {"estimate": None, "estimate_error": None, "model_status": None, "kind": kind.value}
-    ask = _styled(values or {}, ask)
+    ask = _post_processed(values or {}, _styled(values or {}, ask))
     try:
         try:
             context["estimate"] = await service.requests.estimate(actor, kind, ask)
@@ -96,6 +111,7 @@ async def _page(
         "source_item": source_item,
         "error": error,
         "field_errors": dict(field_errors or {}),
+        **_post_processing_options(values, (await appstate.service(request).offers.current()).post_processors),
         **await _estimate(request, GenerationKind.IMAGE, ask, values),
     }
     return await templating.render(request, page="pages/generate_form.html", context=context, status_code=status_code)
@@ -104,6 +120,7 @@ async def _page(
 async def generate_form(request: Request) -> Response:
     query = request.query_params
     values = forms.image_values(query)
+    values["post_processing"] = alchemy_offers.chosen_post_processing(query)
     again = query.get("from")
     if again:
         item = await appstate.service(request).gallery.item(await security.viewer(request), again)
@@ -111,6 +128,7 @@ async def generate_form(request: Request) -> Response:
             forms.values_from_request(item.request.prompt, item.request.params, item.request.models),
             item.generation.seed,
         )
+        values["post_processing"] = list(item.request.params.get("post_processing") or [])
     if not again:
         _served_defaults(values, query, await _model_rows(request, "image"))
     return await _page(request, values, source_item=await _source_item(request, query.get("source")))
@@ -136,6 +154,7 @@ async def _read_upload_form(request: Request) -> tuple[dict[str, Any], bytes | N
     """The form's values and uploads; the temporary files are closed before the handler goes on."""
     async with request.form(max_files=4, max_part_size=forms.MAX_UPLOAD + 1024) as form:
         values = forms.image_values(form)
+        values["post_processing"] = alchemy_offers.chosen_post_processing(form)
         source = await forms.upload(form, "source_image")
         mask = await forms.upload(form, "source_mask")
         return values, source, mask, forms.text(form, "source_from")
@@ -151,7 +170,7 @@ async def generate_submit(request: Request) -> Response:
         if source is None and source_from:
             source_item = await _source_item(request, source_from)
             source, _ = await service.gallery.load(actor, source_from)
-        ask = _styled(values, forms.image_ask(values, source=source, mask=mask))
+        ask = _post_processed(values, _styled(values, forms.image_ask(values, source=source, mask=mask)))
         created = await service.requests.submit(actor, GenerationKind.IMAGE, ask)
     except errors.HordeError as exc:
         fields = exc.field_errors if isinstance(exc, errors.ValidationError) else {}
@@ -164,6 +183,7 @@ async def generate_submit(request: Request) -> Response:
 async def generate_estimate(request: Request) -> Response:
     form = await request.form()
     values = forms.image_values(form)
+    values["post_processing"] = alchemy_offers.chosen_post_processing(form)
     has_source = forms.checkbox(form, "has_source") or bool(forms.text(form, "source_from"))
     ask = forms.image_ask(values, source=_PLACEHOLDER_PNG if has_source else None)
     context = await _estimate(request, GenerationKind.IMAGE, ask, values)
