@@ -214,6 +214,15 @@ async def test_cancel_drops_what_waits(client: httpx.AsyncClient, service: Horde
     assert fragment.find("button", string="Cancel") is None
 
 
+async def test_a_poll_of_a_request_that_is_gone_stops_polling(client: httpx.AsyncClient) -> None:
+    url = "/alchemy/00000000-0000-0000-0000-000000000000"
+    assert (await client.get(url)).status_code == 404
+    response = await client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 286  # htmx stops polling
+    fragment = soup(response)
+    assert "gone" in by_testid(fragment, "alchemy-gone") and fragment.select_one("[hx-trigger]") is None
+
+
 async def image_worker(service: HordeService, post_processors: tuple[str, ...]) -> None:
     owner = await factories.make_user(service, "painter", role=Role.TRUSTED)
     await service.workers.pop(owner, PopAsk(name="painter", models=("tiny",), post_processors=post_processors))

@@ -93,7 +93,16 @@ async def _render(request: Request, status: dto.InterrogationStatus, notice: str
 
 
 async def alchemy_detail(request: Request) -> Response:
-    return await _render(request, await viewable(request, request.path_params["interrogation_id"]))
+    interrogation_id = request.path_params["interrogation_id"]
+    try:
+        status = await viewable(request, interrogation_id)
+    except errors.RequestNotFoundError:
+        if not templating.is_htmx(request):
+            raise
+        # a poll of a request that expired since: say so, and stop the polling (htmx stops on 286)
+        context = {"interrogation_id": interrogation_id}
+        return await templating.render(request, page="partials/alchemy_gone.html", context=context, status_code=286)
+    return await _render(request, status)
 
 
 async def alchemy_cancel(request: Request) -> Response:
