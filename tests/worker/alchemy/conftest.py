@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ["TOKENIZERS_PARALLELISM"] = "false"  # open_clip's tokenizer module sets it on import, whatever it was
 
 from pathlib import Path
 
