@@ -180,7 +180,7 @@ class WorkerLoop:
                 generation=generation,
                 seed=result.seed,
                 state=result.state,
-                censored=result.state == "censored",
+                censored=result.state in ("censored", "csam"),
                 gen_metadata=result.metadata,
             )
             await self._submit(job_id, self.client.submit_image(body))

@@ -225,6 +225,7 @@ def write_open_clip_model(folder: Path, seed: int = 0) -> Path:
 def write_alchemy_dir(folder: Path, seed: int = 0) -> Path:
     """Every tiny alchemy model, in the ``alchemy_dir`` layout."""
     safetensors = importlib.import_module("safetensors.torch")
+    importlib.import_module("transformers").utils.logging.disable_progress_bar()  # "Writing model shards" x2
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(esrgan_state_dict(4, seed=seed), folder / "RealESRGAN_x4plus.pth")
     torch.save(esrgan_state_dict(2, seed=seed + 1), folder / "RealESRGAN_x2plus.pth")

@@ -161,7 +161,7 @@ async def test_a_flagged_image_never_leaves_the_worker(image_models: ModelCache)
     generator = ImageGenerator(image_models, guard=StubGuard({0}))
     summary = await WorkerLoop(settings, client, generator, show_progress=False).run()
     [submit] = server.submits
-    assert (submit["id"], submit["state"], submit["generation"]) == ("flagged", "csam", "R2")
+    assert (submit["id"], submit["state"], submit["censored"], submit["generation"]) == ("flagged", "csam", True, "R2")
     assert submit["gen_metadata"] == [{"type": "censorship", "value": "csam"}]
     uploaded = server.uploads["flagged"]
     assert is_black(Image.open(io.BytesIO(uploaded)))
