@@ -51,27 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lora-dir", type=Path, help="folder of LoRA .safetensors files (enables LoRAs)")
     parser.add_argument("--model-dir", type=Path, help="folder where model names are looked up")
     parser.add_argument("--safety-checker", type=Path, help="folder of a diffusers safety checker")
-    alchemy = parser.add_argument_group("alchemy and image safety (see docs/howto/alchemy-worker.md)")
-    alchemy.add_argument("--alchemy", action="store_true", default=None, help="also serve alchemy forms")
-    alchemy.add_argument("--alchemy-only", action="store_true", default=None, help="serve only alchemy forms")
-    alchemy.add_argument(
-        "--alchemy-dir", type=Path, help="folder of NAME.pth|.safetensors, strip_background.onnx, caption/, clip/"
-    )
-    alchemy.add_argument(
-        "--post-processor",
-        dest="post_processors",
-        action="append",
-        metavar="NAME=PATH",
-        help="a post-processor model file (e.g. RealESRGAN_x4plus=/models/RealESRGAN_x4plus.pth); repeatable",
-    )
-    alchemy.add_argument("--caption-model", type=Path, help="folder of a BLIP captioning model")
-    alchemy.add_argument("--clip-model", type=Path, help="folder of a CLIP model (CSAM guard, NSFW, interrogation)")
-    alchemy.add_argument(
-        "--csam-guard", action=argparse.BooleanOptionalAction, default=None, help="run the CSAM guard on every image"
-    )
-    alchemy.add_argument("--csam-thresholds", type=Path, help="JSON file of CSAM guard thresholds")
-    alchemy.add_argument("--alchemy-max-tiles", type=int, help="largest alchemy image, in 512x512 tiles")
-    alchemy.add_argument("--upscale-tile", type=int, help="upscalers' tile side in pixels")
+    add_alchemy_options(parser)
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile on CUDA")
     parser.add_argument("--poll-interval", type=float, help="seconds between pops when idle")
     parser.add_argument("--config", type=Path, help="TOML settings file")
@@ -79,6 +59,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
+
+
+def add_alchemy_options(parser: argparse.ArgumentParser) -> None:
+    """The options of alchemy and image safety."""
+    group = parser.add_argument_group("alchemy and image safety (see docs/howto/alchemy-worker.md)")
+    group.add_argument("--alchemy", action="store_true", default=None, help="also serve alchemy forms")
+    group.add_argument("--alchemy-only", action="store_true", default=None, help="serve only alchemy forms")
+    group.add_argument(
+        "--alchemy-dir", type=Path, help="folder of NAME.pth|.safetensors, strip_background.onnx, caption/, clip/"
+    )
+    group.add_argument(
+        "--post-processor",
+        dest="post_processors",
+        action="append",
+        metavar="NAME=PATH",
+        help="a post-processor model file (e.g. RealESRGAN_x4plus=/models/RealESRGAN_x4plus.pth); repeatable",
+    )
+    group.add_argument("--caption-model", type=Path, help="folder of a BLIP captioning model")
+    group.add_argument("--clip-model", type=Path, help="folder of a CLIP model (CSAM guard, NSFW, interrogation)")
+    group.add_argument(
+        "--csam-guard", action=argparse.BooleanOptionalAction, default=None, help="run the CSAM guard on every image"
+    )
+    group.add_argument("--csam-thresholds", type=Path, help="JSON file of CSAM guard thresholds")
+    group.add_argument("--alchemy-max-tiles", type=int, help="largest alchemy image, in 512x512 tiles")
+    group.add_argument("--upscale-tile", type=int, help="upscalers' tile side in pixels")
 
 
 def settings_from_args(args: argparse.Namespace) -> WorkerSettings:
