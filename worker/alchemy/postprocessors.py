@@ -74,17 +74,18 @@ def with_alpha_of(result: Image.Image, source: Image.Image) -> Image.Image:
 
 
 def model_dtype(descriptor: Any, runtime: Runtime) -> torch.dtype:
-    """The runtime's half precision when the architecture supports it (the other half type next), else float32."""
+    """The runtime's half precision when the architecture supports it; fp16 on a bf16 runtime when only fp16 is
+    supported (every CUDA device has fp16, not every one bf16); else float32."""
     if runtime.device == "cpu":
         return torch.float32
-    supported = [
-        dtype
-        for dtype, ok in ((torch.float16, descriptor.supports_half), (torch.bfloat16, descriptor.supports_bfloat16))
-        if ok
-    ]
-    if runtime.dtype in supported:
+    if (runtime.dtype, True) in (
+        (torch.float16, descriptor.supports_half),
+        (torch.bfloat16, descriptor.supports_bfloat16),
+    ):
         return runtime.dtype
-    return supported[0] if supported else torch.float32
+    if runtime.dtype == torch.bfloat16 and descriptor.supports_half:
+        return torch.float16
+    return torch.float32
 
 
 class _SpandrelModel:
@@ -101,9 +102,10 @@ class _SpandrelModel:
         descriptor.eval()
 
     def run(self, tensor: torch.Tensor) -> torch.Tensor:
+        """The model's output for ``tensor``, as float32 on the CPU (tiles gather there, not on the device)."""
         with torch.inference_mode():
             result: torch.Tensor = self.descriptor(tensor.to(self.device, self.dtype))
-        return result.float()
+        return result.float().cpu()
 
 
 class Upscaler(_SpandrelModel):

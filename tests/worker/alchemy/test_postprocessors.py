@@ -191,3 +191,20 @@ def test_post_processors_apply_in_the_order_given(alchemy_dir: Path, cpu: Runtim
     result = processors.apply(noise(16, 12), ["RealESRGAN_x2plus", "strip_background", "NMKD_Siax"])
     assert result.size == (16 * 2 * 4, 12 * 2 * 4)
     assert result.mode == "RGBA"  # background removal's alpha, upscaled along
+
+
+def test_half_precision_is_chosen_only_where_the_architecture_and_the_device_have_it() -> None:
+    from types import SimpleNamespace
+
+    from horde.worker.alchemy.postprocessors import model_dtype
+
+    both = SimpleNamespace(supports_half=True, supports_bfloat16=True)
+    bf16_only = SimpleNamespace(supports_half=False, supports_bfloat16=True)  # GFPGAN, RestoreFormer
+    fp16_only = SimpleNamespace(supports_half=True, supports_bfloat16=False)
+    neither = SimpleNamespace(supports_half=False, supports_bfloat16=False)
+    bf16, fp16 = Runtime("cuda", torch.bfloat16), Runtime("cuda", torch.float16)
+    assert model_dtype(both, Runtime("cpu", torch.float32)) == torch.float32
+    assert (model_dtype(both, bf16), model_dtype(both, fp16)) == (torch.bfloat16, torch.float16)
+    assert (model_dtype(bf16_only, bf16), model_dtype(bf16_only, fp16)) == (torch.bfloat16, torch.float32)
+    assert (model_dtype(fp16_only, bf16), model_dtype(fp16_only, fp16)) == (torch.float16, torch.float16)
+    assert model_dtype(neither, bf16) == torch.float32
