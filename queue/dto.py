@@ -72,6 +72,10 @@ class UserInfo:
     contact: str | None = None  #: for the user and moderators only
     admin_comment: str | None = None  #: for moderators only
     private: bool = False  #: the viewer is this user or a moderator: vpn, special and contact may be shown
+    recurring: float = 0.0  #: all the monthly kudos it ever received
+    monthly_kudos: float | None = None  #: a month's kudos (an admin's amount, any moderators' grant); user and mods
+    monthly_received_at: dt.datetime | None = None  #: when monthly kudos were last paid
+    evaluating_kudos: float | None = None  #: held in trust escrow; for the user and moderators only
 
     @property
     def flagged(self) -> bool:

@@ -66,6 +66,12 @@ class CoreSettings(BaseSettings):
     trust_min_age_days: float = Field(
         7.0, ge=0, description="Days an account must exist before it can be trusted automatically."
     )
+    moderator_monthly_kudos: float = Field(
+        300_000.0,
+        ge=0,
+        description="Kudos moderators and admins receive each month (upstream: 300,000), on top of any monthly "
+        "amount an admin set for their account; 0 turns the grant off.",
+    )
     alchemy_ttl_seconds: int = Field(
         120,
         ge=10,

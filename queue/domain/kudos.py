@@ -43,6 +43,7 @@ class EntryKind(enum.StrEnum):
     TRANSFER_IN = "transfer_in"  #: the receiving half of a transfer
     ESCROW_HOLD = "escrow_hold"  #: an untrusted owner's reward set aside until they are trusted (moves, no source)
     ESCROW_RELEASE = "escrow_release"  #: what was set aside, paid out when its owner becomes trusted
+    RECURRING = "recurring"  #: source: monthly kudos (an admin set an amount; moderators get a grant)
 
 
 def to_milli(kudos: float) -> int:

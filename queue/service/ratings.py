@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from horde.queue import dto, errors
-from horde.queue.domain import kudos as kudos_rules
+from horde.queue.domain import kudos as kudos_rules, rating_spam
 from horde.queue.domain.jobs import JobState, RequestState
 from horde.queue.service.context import Context
 from horde.queue.store import ledger, ratings as rating_store, requests as request_store
@@ -30,6 +30,21 @@ def _check(best: str | None, ratings: tuple[Rating, ...]) -> None:
             raise errors.ValidationError("rating is 1-10, artifacts 0-5.", {"ratings": "out of range"})
 
 
+def _reward(
+    best: str | None, ratings: tuple[Rating, ...], *, images: int, charged_milli: int,
+    latest: list[tuple[int | None, int | None]],
+) -> float:  # fmt: skip
+    """What a rating of a request of ``images`` images earns, capped below what it cost; nothing when the rater's
+    ``latest`` ratings and these never vary (spam, not ratings)."""
+    reward = sum(PER_RATING + (PER_ARTIFACTS if r.artifacts is not None else 0) for r in ratings)
+    # picking the best of one image is no choice (issue 16: it paid 15 kudos for nothing)
+    if best and images > 1 and (not ratings or any(r.job_id != best for r in ratings)):
+        reward += FOR_BEST
+    if rating_spam.never_varies([(r.rating, r.artifacts) for r in ratings] + latest):
+        return 0.0
+    return max(0.0, min(reward, kudos_rules.from_milli(charged_milli) - 1))
+
+
 class RatingService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -50,7 +65,8 @@ class RatingService:
     async def rate(
         self, actor: dto.Actor, request_id: str, *, best: str | None = None, ratings: tuple[Rating, ...] = ()
     ) -> float:
-        """Record the ratings and pay the rater; returns the kudos awarded (capped below what the request cost)."""
+        """Record the ratings and pay the rater; returns the kudos awarded (capped below what the request cost;
+        nothing when the rater's ratings never vary: ``rating_spam``)."""
         _check(best, ratings)
         now = self.ctx.clock()
         async with self.ctx.db.write() as conn:
@@ -69,10 +85,8 @@ class RatingService:
                 raise errors.InvalidJobIdError("A rated image does not belong to this request.")
             if await rating_store.rated_job_ids(conn, sorted(done)):
                 raise errors.AestheticsAlreadyExistError
-            reward = sum(PER_RATING + (PER_ARTIFACTS if r.artifacts is not None else 0) for r in ratings)
-            if best and (not ratings or any(r.job_id != best for r in ratings)):
-                reward += FOR_BEST
-            reward = max(0.0, min(reward, kudos_rules.from_milli(req.charged_milli) - 1))
+            latest = await rating_store.latest_of(conn, actor.user_id, limit=rating_spam.IN_A_ROW)
+            reward = _reward(best, ratings, images=len(done), charged_milli=req.charged_milli, latest=latest)
             rows: dict[str, dict[str, object]] = {
                 r.job_id: {
                     "job_id": r.job_id,

@@ -27,6 +27,7 @@ from horde.queue.domain.roles import ANONYMOUS_USER_ID, AccountKind
 from horde.queue.service import csam_results, escrow, result_checks, sharedkeys, suspicion
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
+from horde.queue.service.pops import decoys
 from horde.queue.store import (
     jobs as job_store,
     ledger,
@@ -155,6 +156,8 @@ class SubmitService:
         async with self.ctx.db.read() as conn:
             job = await job_store.by_id(conn, job_id)
         if job is None:
+            if await decoys.take_upload(self.ctx, job_id, data, handout=handout):  # a paused worker's decoy
+                return
             raise errors.InvalidJobIdError
         if JobState(job.state) in FINAL_STATES:
             raise errors.DuplicateGenError("This job is finished; the upload is not needed.")
@@ -212,8 +215,8 @@ class SubmitService:
         self, conn: Connection, s: _Submit, found: Held | None, finished: list[_Finished], now: dt.datetime
     ) -> dto.SubmitResult:
         """One submit of a batch: its checks and its price; a job it finishes joins ``finished``."""
-        if found is None:
-            raise errors.InvalidJobIdError
+        if found is None:  # a paused worker's decoy, or no job at all
+            return await decoys.settle(self.ctx, conn, s.actor, s.ask.job_id, s.ask.state, s.ask.image, now)
         job, worker, req = found
         ask = s.ask
         if worker is not None and worker.owner_id != s.actor.user_id:

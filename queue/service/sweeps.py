@@ -1,4 +1,5 @@
-"""Background work the server runs on a timer: re-queue overdue jobs, expire requests and their results."""
+"""Background work the server runs on a timer: re-queue overdue jobs, expire requests and their results (and
+paused workers' decoys), pay monthly kudos."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from horde.queue import dto
 from horde.queue.domain.jobs import RequestState
 from horde.queue.service.alchemy_work import AlchemyWork
 from horde.queue.service.context import Context
+from horde.queue.service.monthly import MonthlyKudos
+from horde.queue.service.pops import decoys
 from horde.queue.service.workers import WorkerService
 from horde.queue.store import jobs as job_store, locks, queue as queue_store, requests as request_store
 
@@ -23,6 +26,7 @@ class Sweeps:
         self.ctx = ctx
         self.workers = workers
         self.alchemists = alchemists
+        self.monthly = MonthlyKudos(ctx)
 
     async def expire_requests(self) -> int:
         """Remove requests nobody touched within the expiry time (kept gallery requests stay), with their files."""
@@ -62,6 +66,8 @@ class Sweeps:
             forms_requeued, forms_faulted = await self.alchemists.requeue_overdue()
             requeued, faulted = requeued + forms_requeued, faulted + forms_faulted
             expired = await self.expire_requests() + await self.stop_unserved() + await self.alchemists.expire()
+            await decoys.expire(self.ctx, self.ctx.clock())
+            await self.monthly.pay_due_hourly()
         return dto.SweepReport(requeued=requeued, faulted=faulted, expired=expired, led=True)
 
     async def run_forever(

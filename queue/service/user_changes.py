@@ -2,7 +2,8 @@
 
 - Moderators set every role flag but moderator and admin, and the account's concurrency, worker invites, name,
   contact, moderator comment and suspension, and reset its suspicion.
-- Only admins set the moderator and admin flags and change kudos (a ledger entry with a reason).
+- Only admins set the moderator and admin flags, change kudos (a ledger entry with a reason) and set the kudos an
+  account receives each month (``monthly_kudos``, paid by the sweep: ``service.monthly``).
 - Nobody acts on an account of a higher role: moderators act on plain accounts only; admins on anyone.
 - Setting moderator also sets trusted. The anonymous user holds no role and no kudos.
 - Education raises concurrency to 200 (if lower); clearing it brings 200 back to the default.
@@ -33,6 +34,7 @@ OTHER = {
     "reset_suspicion": None,
     "kudos": None,
     "kudos_reason": None,
+    "monthly_kudos": None,
 }
 #: columns shown before and after in the audit log
 AUDITED = (*sorted(FLAGS), "concurrency", "worker_invited", "username", "contact", "admin_comment", "suspended")
@@ -52,6 +54,8 @@ class Change:
     kudos: float = 0.0
     reason: str = ""
     reset_suspicion: bool = False
+    monthly_kudos: int | None = None  #: the new monthly amount, in whole kudos
+    monthly_before: float | None = None  #: the amount it replaces (for the audit log; set by the caller)
 
 
 def plan(actor: dto.Actor, row: UserRow, changes: dict[str, Any], default_concurrency: int) -> Change:
@@ -62,7 +66,7 @@ def plan(actor: dto.Actor, row: UserRow, changes: dict[str, Any], default_concur
     if not roles_mod.can_act_on(actor.roles, roles_mod.from_flags(row)):
         raise errors.NotAdminError("Only admins act on moderators and admins, a moderator's own account too.")
     flags = {Role(name): bool(value) for name, value in changes.items() if name in FLAGS}
-    if row.id == ANONYMOUS_USER_ID and (any(flags.values()) or changes.get("kudos")):
+    if row.id == ANONYMOUS_USER_ID and (any(flags.values()) or changes.get("kudos") or changes.get("monthly_kudos")):
         raise errors.AnonForbiddenError("The anonymous user can hold no role or kudos.")
     for role in flags:
         if not roles_mod.can_set(actor.roles, role):
@@ -75,6 +79,10 @@ def plan(actor: dto.Actor, row: UserRow, changes: dict[str, Any], default_concur
     change = Change(values=values, reset_suspicion=bool(changes.get("reset_suspicion")))
     if changes.get("kudos"):
         change.kudos, change.reason = _kudos(actor, changes)
+    if changes.get("monthly_kudos") is not None:
+        if not actor.is_admin:
+            raise errors.NotAdminError("Only admins set monthly kudos.")
+        change.monthly_kudos = _whole(changes["monthly_kudos"], "monthly_kudos", 0, MAX_KUDOS_CHANGE)
     return change
 
 
@@ -133,6 +141,8 @@ def audit_details(before: UserRow, after: UserRow, change: Change) -> dict[str, 
     if change.kudos:
         old["kudos"] = kudos_rules.from_milli(before.kudos_milli)
         new["kudos"] = kudos_rules.from_milli(after.kudos_milli)
+    if change.monthly_kudos is not None and change.monthly_kudos != change.monthly_before:
+        old["monthly_kudos"], new["monthly_kudos"] = change.monthly_before, change.monthly_kudos
     details: dict[str, Any] = {"before": old, "after": new}
     if change.reason:
         details["reason"] = change.reason

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, roles as roles_mod
 from horde.queue.domain.roles import ANONYMOUS_API_KEY, ANONYMOUS_USER_ID, AccountKind, Role
-from horde.queue.service import keys, user_changes
+from horde.queue.service import keys, monthly, user_changes
 from horde.queue.service.context import Context
 from horde.queue.store import (
     admin as admin_store,
     audit,
     ledger,
+    monthly as monthly_store,
     users as user_store,
     workers as worker_store,
 )
@@ -228,7 +229,9 @@ class UserService:
                 raise errors.UserNotFoundError
             count = await worker_store.count_for_owner(conn, user_id)
             suspicion = len(await admin_store.suspicions(conn, user_id=user_id))
-        return dataclasses.replace(user_info(row, count, viewer=actor), suspicion=suspicion)
+            info = dataclasses.replace(user_info(row, count, viewer=actor), suspicion=suspicion)
+            [info] = await monthly.shown(conn, self.ctx.settings, [info])
+        return info
 
     async def me(self, actor: dto.Actor) -> dto.UserInfo:
         return await self.get(actor, actor.user_id)
@@ -251,13 +254,14 @@ class UserService:
     async def listing(self, actor: dto.Actor, *, page: int = 1, sort: str = "kudos") -> list[dto.UserInfo]:
         async with self.ctx.db.read() as conn:
             rows = await user_store.listing(conn, offset=max(0, page - 1) * 25, limit=25, sort=sort)
-        return [user_info(row) for row in rows]
+            return await monthly.shown(conn, self.ctx.settings, [user_info(row) for row in rows])
 
     # --- changing -------------------------------------------------------------------------------------------
 
     async def modify(self, actor: dto.Actor, user_id: int, **changes: Any) -> dto.UserInfo:
         """A moderator's change to an account (``user_changes`` holds the rules): role flags, concurrency, name,
-        contact; kudos (a ledger entry, with ``kudos_reason``) and the moderator and admin flags are for admins.
+        contact; kudos (a ledger entry, with ``kudos_reason``), monthly kudos and the moderator and admin flags are
+        for admins.
         Moderators act only on accounts below them. Every change is audited with its before and after."""
         require_moderator(actor)
         now = self.ctx.clock()
@@ -270,6 +274,10 @@ class UserService:
                 await user_store.update(conn, user_id, **change.values)
             if change.reset_suspicion:
                 await admin_store.clear_suspicion(conn, user_id)
+            if change.monthly_kudos is not None:
+                before = (await monthly_store.of(conn, [user_id]))[user_id]
+                change.monthly_before = kudos_rules.from_milli(before.amount_milli)
+                await monthly_store.set_amount(conn, user_id, kudos_rules.to_milli(change.monthly_kudos))
             if change.kudos:
                 await ledger.append(
                     conn,
@@ -291,5 +299,6 @@ class UserService:
                 details=user_changes.audit_details(row, after, change),
                 now=now,
             )
+            [info] = await monthly.shown(conn, self.ctx.settings, [user_info(after, viewer=actor)])
         logger.info("user_modified", extra={"action": "user_modified", "user_id": user_id, "actor": actor.user_id})
-        return user_info(after, viewer=actor)
+        return info

@@ -25,7 +25,11 @@ from horde.queue.store.rows import WorkerRow
 logger = logging.getLogger(__name__)
 
 
-def worker_info(row: WorkerRow, stale_after: dt.datetime, trusted: bool) -> dto.WorkerInfo:
+def worker_info(
+    row: WorkerRow, stale_after: dt.datetime, trusted: bool, *, shows_paused: bool = True
+) -> dto.WorkerInfo:
+    """The worker as a viewer sees it; ``paused`` only for moderators (``shows_paused``), as upstream: a paused
+    worker is handed decoys and must not learn from the API that it was paused."""
     return dto.WorkerInfo(
         id=row.id,
         name=row.name,
@@ -36,7 +40,7 @@ def worker_info(row: WorkerRow, stale_after: dt.datetime, trusted: bool) -> dto.
         nsfw=row.nsfw,
         trusted=trusted,
         maintenance=row.maintenance,
-        paused=row.paused,
+        paused=row.paused and shows_paused,
         online=row.last_check_in >= stale_after,
         threads=row.threads,
         uptime_seconds=int(row.uptime_seconds),
@@ -72,7 +76,8 @@ class WorkerService:
         async with self.ctx.db.read() as conn:
             rows = await worker_store.listing(conn, kind=kind, owner_id=owner_id)
             trusted = await self._trusted_owners(conn, {r.owner_id for r in rows})
-        return [worker_info(row, stale, row.owner_id in trusted) for row in rows]
+        shows = actor is not None and actor.is_moderator
+        return [worker_info(row, stale, row.owner_id in trusted, shows_paused=shows) for row in rows]
 
     async def _trusted_owners(self, conn: Connection, owner_ids: set[int]) -> set[int]:
         result = set()
@@ -89,7 +94,7 @@ class WorkerService:
             if row is None:
                 raise errors.WorkerNotFoundError
             trusted = await self._trusted_owners(conn, {row.owner_id})
-        return worker_info(row, stale, row.owner_id in trusted)
+        return worker_info(row, stale, row.owner_id in trusted, shows_paused=actor is not None and actor.is_moderator)
 
     async def modify(self, actor: dto.Actor, worker_id: str, **changes: Any) -> dto.WorkerInfo:
         """Owners set maintenance, info, name and team; moderators also pause."""

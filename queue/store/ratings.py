@@ -38,3 +38,15 @@ async def unrated_requests(conn: Connection, user_id: int, *, limit: int) -> lis
         .limit(limit)
     )
     return [row[0] for row in await conn.execute(query)]
+
+
+async def latest_of(conn: Connection, user_id: int, *, limit: int) -> list[tuple[int | None, int | None]]:
+    """A rater's latest ratings, (score, artifacts), newest first."""
+    ratings = tables.ratings
+    query = (
+        sa.select(ratings.c.rating, ratings.c.artifacts)
+        .where(ratings.c.user_id == user_id)
+        .order_by(ratings.c.id.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in await conn.execute(query)]

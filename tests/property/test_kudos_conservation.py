@@ -1,4 +1,5 @@
-"""Kudos is conserved over random sequences of requests, pops, submits, timeouts, cancels and transfers.
+"""Kudos is conserved over random sequences of requests, pops, submits, timeouts, cancels, transfers, pauses (a
+paused worker gets decoys) and monthly kudos.
 
 After every step: each balance equals the sum of its ledger entries and never sits below its floor; each trust
 escrow equals minus the sum of its holds and releases; every transfer's halves cancel out; every finished job was
@@ -26,7 +27,7 @@ from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.domain.roles import AccountKind, Role
 from horde.queue.service import SYSTEM, GenerationAsk, HordeService, PopAsk, SubmitAsk
 from horde.queue.settings import CoreSettings
-from horde.queue.store import migrate, tables
+from horde.queue.store import economy_tables, migrate, tables
 from tests.factories import webp_bytes
 
 RESULT = webp_bytes(512)  #: what an honest worker sends for a 512×512 request
@@ -57,6 +58,8 @@ class KudosMachine(RuleBasedStateMachine):
         self.run(self.service.users.bootstrap())
         self.users = [self.run(self._user(f"u{i}", kudos)) for i, kudos in enumerate((0, 50, 500))]
         self.users.append(self.service.users.anonymous(ip="10.0.0.1"))
+        boss = self.run(self.service.users.create_user(SYSTEM, "boss", role=Role.ADMIN))
+        self.boss = self.run(self.service.users.authenticate(boss.api_key))
         self.held: list[tuple[Any, str]] = []  # (owner actor, job id)
         self.requests: list[str] = []
 
@@ -143,6 +146,20 @@ class KudosMachine(RuleBasedStateMachine):
             )
             return [tuple(row) for row in (await conn.execute(query)).all()]
 
+    @rule(who=st.integers(0, 2), text=st.booleans(), paused=st.booleans())
+    def pause(self, who: int, text: bool, paused: bool) -> None:
+        """A moderator pauses or unpauses a worker: paused, it gets decoys, which must move no kudos and no job."""
+        kind = GenerationKind.TEXT if text else GenerationKind.IMAGE
+        names = {w.name: w.id for w in self.run(self.service.workers.listing(self.boss))}
+        if f"w{who}{kind.value}" in names:
+            self.run(self.service.worker_moderation.pause(self.boss, names[f"w{who}{kind.value}"], paused=paused))
+            event(f"worker {'paused' if paused else 'unpaused'}")
+
+    @rule(who=st.integers(0, 2), amount=st.sampled_from([0, 7, 300]))
+    def set_monthly(self, who: int, amount: int) -> None:
+        """An admin sets monthly kudos; the sweep pays them (as ``recurring``)."""
+        self.run(self.service.users.modify(self.boss, self.users[who].user_id, monthly_kudos=amount))
+
     @rule(seconds=st.sampled_from([10, 200, 2000]))
     def time_passes(self, seconds: int) -> None:
         self.clock.advance(seconds)
@@ -184,6 +201,9 @@ class KudosMachine(RuleBasedStateMachine):
             reqs = {r.id: r for r in (await conn.execute(sa.select(tables.generation_requests))).all()}
             held_rows = await conn.execute(sa.select(tables.trust_escrow.c.user_id, tables.trust_escrow.c.held_milli))
             escrow: dict[int, int] = {int(uid): int(milli) for uid, milli in held_rows.all()}
+            monthly = economy_tables.monthly_kudos
+            paid_rows = await conn.execute(sa.select(monthly.c.user_id, monthly.c.received_milli))
+            received: dict[int, int] = {int(uid): int(milli) for uid, milli in paid_rows.all()}
         sums: Counter[int] = Counter()
         for entry in ledger:
             sums[entry.user_id] += entry.amount_milli
@@ -196,6 +216,11 @@ class KudosMachine(RuleBasedStateMachine):
                 held[entry.user_id] -= entry.amount_milli
         assert {uid: milli for uid, milli in escrow.items() if milli} == {u: m for u, m in held.items() if m}
         assert all(milli >= 0 for milli in escrow.values())
+        recurring: Counter[int] = Counter()
+        for entry in ledger:
+            if entry.kind == "recurring":
+                recurring[entry.user_id] += entry.amount_milli
+        assert {u: m for u, m in received.items() if m} == dict(recurring)  # monthly kudos: as recorded, no more
         transfers = [e.amount_milli for e in ledger if e.kind in ("transfer_in", "transfer_out")]
         assert sum(transfers) == 0
         rewards = Counter(e.job_id for e in ledger if e.kind == "worker_reward")

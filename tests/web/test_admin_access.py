@@ -51,6 +51,7 @@ async def _call(client: httpx.AsyncClient, route: Route, url: str, data: dict[st
 FORM = {"q": "target", "paused": "on", "maintenance": "", "message": "hello", "days": "1", "regex": "abc"}
 FORM |= {"filter_type": "20", "prompt": "hello", "ip": "192.0.2.1", "hours": "1", "mode": "raid", "on": "on"}
 FORM |= {"title": "News", "body": "text", "concurrency": "5", "trusted": "on", "amount": "5", "reason": "test"}
+FORM |= {"monthly_kudos": "5"}
 
 
 async def test_anonymous_visitors_are_sent_to_log_in_and_plain_users_get_403(
@@ -79,7 +80,7 @@ async def test_moderators_get_each_page_and_action(
     created = await service.users.create_user(SYSTEM, "moddy", role=Role.MODERATOR)
     await log_in(client, created.api_key)
     response = await _call(client, route, url, FORM)
-    if route.name == "admin-user-kudos":  # admins only
+    if route.name in ("admin-user-kudos", "admin-user-monthly"):  # admins only
         assert response.status_code == 403
         return
     assert response.status_code == 200, (url, response.status_code, response.text[-1500:])

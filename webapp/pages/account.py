@@ -23,6 +23,7 @@ LEDGER_LABELS = {
     "request_tax": "Queueing a request",
     "transfer_out": "You sent kudos",
     "transfer_in": "You received kudos",
+    "recurring": "Monthly kudos",
     "account_opened": "Account opened",
 }
 

@@ -48,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route("/admin/users/{user_id:int}", admin_users.user, name="admin-user"),
         Route("/admin/users/{user_id:int}/flags", admin_users.flags, methods=post, name="admin-user-flags"),
         Route("/admin/users/{user_id:int}/kudos", admin_users.kudos, methods=post, name="admin-user-kudos"),
+        Route("/admin/users/{user_id:int}/monthly", admin_users.monthly, methods=post, name="admin-user-monthly"),
         Route("/admin/users/{user_id:int}/suspicion", admin_users.reset, methods=post, name="admin-user-suspicion"),
         Route("/admin/users/{user_id:int}/delete", admin_users.delete, methods=post, name="admin-user-delete"),
         Route("/admin/users/{user_id:int}/undelete", admin_users.undelete, methods=post, name="admin-user-undelete"),

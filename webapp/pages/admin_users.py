@@ -1,5 +1,5 @@
-"""Admin: find accounts, see one whole (its dossier), set its flags and limits, adjust kudos, reset suspicion,
-soft-delete and undelete."""
+"""Admin: find accounts, see one whole (its dossier), set its flags and limits, adjust kudos and monthly kudos,
+reset suspicion, soft-delete and undelete."""
 
 from __future__ import annotations
 
@@ -86,6 +86,17 @@ async def kudos(request: Request) -> Response:
     if not reason:
         raise errors.ValidationError("Say why: the reason goes in the ledger.", {"reason": "required"})
     return await _act(request, actor, f"Kudos adjusted by {amount:g}.", kudos=amount, kudos_reason=reason)
+
+
+async def monthly(request: Request) -> Response:
+    """Set the kudos the account receives each month (admins; the service refuses moderators)."""
+    actor = await viewer_or_login(request)
+    if isinstance(actor, Response):
+        return actor
+    amount = forms.whole_number(await request.form(), "monthly_kudos", -1, "Monthly kudos are a whole number.")
+    if amount < 0:
+        raise errors.ValidationError("Enter the kudos to pay each month (0 for none).", {"monthly_kudos": "required"})
+    return await _act(request, actor, f"Monthly kudos set to {amount:,}.", monthly_kudos=amount)
 
 
 async def reset(request: Request) -> Response:

@@ -15,6 +15,7 @@ from horde.queue.service import escrow
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.coalescer import Coalescer, in_flight
 from horde.queue.service.context import Context
+from horde.queue.service.pops import decoys
 from horde.queue.service.pops.asks import Pop, PopAsk, Worker, checked, profile
 from horde.queue.service.pops.check_in import CheckIns
 from horde.queue.service.pops.matcher import Matcher, Planned, Ready, Request, likely_picks, nothing, popped, views_of
@@ -102,9 +103,10 @@ class PopService:
 
     async def _match_all(self, conn: Connection, ready: list[Ready], now: dt.datetime) -> list[dto.PoppedJob]:
         """Find and claim a job for each worker of a batch, in the batch's order (``matcher``)."""
-        results: dict[int, dto.PoppedJob] = {}
+        # a paused worker gets decoys, never a real job (``decoys``)
+        results = {k: await decoys.hand_out(conn, self.matcher, one, now) for k, one in enumerate(ready) if one.worker.paused}  # fmt: skip
         planned: list[Planned] = []
-        slow = [k for k, one in enumerate(ready) if one.needs_more]
+        slow = [k for k, one in enumerate(ready) if one.needs_more and k not in results]
         fast = [k for k, one in enumerate(ready) if not one.needs_more]
         for kind in sorted({ready[k].pop.ask.kind.value for k in fast}):
             group = [k for k in fast if ready[k].pop.ask.kind.value == kind]

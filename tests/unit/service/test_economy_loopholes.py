@@ -7,7 +7,7 @@ import pytest
 from horde.queue import dto, errors
 from horde.queue.clock import FrozenClock
 from horde.queue.domain.roles import Role
-from horde.queue.service import HordeService, SubmitAsk
+from horde.queue.service import HordeService, Rating, SubmitAsk
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
 BIG = {"width": 512, "height": 512, "steps": 30}  #: 7.9 megapixel-steps: seconds of work for any real worker
@@ -65,3 +65,46 @@ async def test_accounts_without_kudos_share_one_limit_per_address(service: Horde
     await ask_image(service, elsewhere)  # another address has its own limit
     payer = await make_user(service, "payer", kudos=100, ip="198.51.100.7")
     await ask_image(service, payer)  # an account with kudos to spend has its own limit
+
+
+async def shared_request(service: HordeService, rater: dto.Actor, n: int = 1) -> tuple[str, list[str]]:
+    """A finished, shared request of ``rater`` with ``n`` images: (its id, its images' ids)."""
+    created = await ask_image(service, rater, shared=True, params={"width": 64, "height": 64, "steps": 4, "n": n})
+    painter = await make_user(service, f"painter-{created.id[:8]}", role=Role.TRUSTED)
+    images: list[str] = []
+    while len(images) < n:
+        job = await pop(service, painter, name=f"p-{created.id[:8]}")
+        assert job.found
+        for job_id in job.ids:
+            await service.workers.submit(painter, SubmitAsk(job_id, image=webp_bytes()))
+            images.append(job_id)
+    return created.id, images
+
+
+async def test_ratings_that_never_vary_earn_nothing(service: HordeService) -> None:
+    """A rater who rated every one of its images 10 got nearly each image's price back (rewards are capped just
+    below the cost) and so kept a contributor's place in the queue; the same score ten times running now earns
+    nothing. Ratings that vary keep earning."""
+    spammer = await make_user(service, "spammer", kudos=500)
+    earned = []
+    for _ in range(12):
+        request_id, [image] = await shared_request(service, spammer)
+        earned.append(await service.ratings.rate(spammer, request_id, ratings=(Rating(image, 10, artifacts=0),)))
+    assert all(reward > 0 for reward in earned[:9])
+    assert earned[9:] == [0.0, 0.0, 0.0]
+
+    honest = await make_user(service, "honest", kudos=500)
+    for i in range(12):
+        request_id, [image] = await shared_request(service, honest)
+        score = (7, 8, 6, 9)[i % 4]
+        assert await service.ratings.rate(honest, request_id, ratings=(Rating(image, score, artifacts=1),)) > 0
+
+
+async def test_picking_the_best_of_one_image_earns_nothing(service: HordeService) -> None:
+    """ "Best of the batch" paid 15 kudos (capped below the cost) for a request of one image, where there is no
+    choice to make; it pays only when there were several images to choose from."""
+    rater = await make_user(service, "picker", kudos=500)
+    request_id, [only] = await shared_request(service, rater)
+    assert await service.ratings.rate(rater, request_id, best=only) == 0.0
+    request_id, images = await shared_request(service, rater, n=2)
+    assert await service.ratings.rate(rater, request_id, best=images[1]) > 0

@@ -36,7 +36,8 @@ async def test_a_hoarder_is_paused_and_its_victims_are_served_by_others(
 
     row = await worker_row(service, "hoard")
     assert row.paused and row.jobs_aborted == 20 and "dropped 20 jobs" in (row.maintenance_msg or "")
-    assert not (await pop(service, hoarder, name="hoard", amount=20, max_pixels=65536)).found
+    # paused, it gets decoys (``test_decoys.py``), never a real job again
+    assert (await pop(service, hoarder, name="hoard", amount=20, max_pixels=65536)).request_id is None
 
     honest = await make_user(service, "honest", role=Role.TRUSTED)
     for _ in range(5):

@@ -10,12 +10,19 @@ from horde.webapp.api.schemas.base import Input, Output
 
 
 class UserKudosDetails(Output):
-    accumulated: float = 0
-    gifted: float = 0
-    admin: float = 0
-    received: float = 0
-    recurring: float = 0
-    awarded: float = 0
+    """Kudos by where they came from; only the buckets Horde keeps a running total of are given."""
+
+    accumulated: float | None = None
+    gifted: float | None = None
+    admin: float | None = None
+    received: float | None = None
+    recurring: float | None = Field(None, description="Monthly kudos received, all told.")
+    awarded: float | None = None
+
+
+class MonthlyKudos(Output):
+    amount: int = Field(description="Kudos received each month (an admin's amount plus any moderators' grant).")
+    last_received: str | None = Field(None, description="When they were last paid (ISO 8601, UTC).")
 
 
 class UserDetails(Output):
@@ -40,6 +47,9 @@ class UserDetails(Output):
     special: bool | None = Field(None, description="Shown to the user and moderators.")
     contact: str | None = Field(None, description="Shown to the user and moderators.")
     admin_comment: str | None = Field(None, description="Shown to moderators.")
+    kudos_details: UserKudosDetails | None = None
+    monthly_kudos: MonthlyKudos | None = Field(None, description="Shown to the user and moderators.")
+    evaluating_kudos: float | None = Field(None, description="Held in trust escrow; shown to the user and moderators.")
 
 
 class UsersQuery(Input):
@@ -50,6 +60,7 @@ class UsersQuery(Input):
 class ModifyUserInput(Input):
     kudos: float | None = Field(None, ge=-1_000_000_000, le=1_000_000_000, description="A change (admins).")
     kudos_reason: str | None = Field(None, max_length=150, description="Why kudos change (kept in the ledger).")
+    monthly_kudos: int | None = Field(None, ge=0, le=1_000_000_000, description="Kudos paid each month (admins).")
     concurrency: int | None = Field(None, ge=1, le=1000)
     worker_invited: int | None = Field(None, ge=0, le=100)
     moderator: bool | None = Field(None, description="Admins only; also sets trusted.")
@@ -69,6 +80,7 @@ class ModifyUserInput(Input):
 
 class ModifyUser(Output):
     new_kudos: float | None = None
+    monthly_kudos: int | None = None
     concurrency: int | None = None
     worker_invited: int | None = None
     moderator: bool | None = None

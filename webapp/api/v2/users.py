@@ -13,7 +13,10 @@ from horde.webapp.api.schemas import base, users as schemas
 
 #: the role flags ``PUT /v2/users/{id}`` takes, by upstream's names (admin is not among them, as upstream)
 FLAG_FIELDS = ("moderator", "trusted", "flagged", "customizer", "vpn", "service", "education", "special")
-OTHER_FIELDS = ("kudos", "kudos_reason", "concurrency", "worker_invited", "username", "contact", "admin_comment")
+OTHER_FIELDS = (
+    *("kudos", "kudos_reason", "monthly_kudos", "concurrency", "worker_invited", "username", "contact"),
+    "admin_comment",
+)
 
 
 def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> schemas.UserDetails:
@@ -42,7 +45,17 @@ def user_view(info: dto.UserInfo, sharedkey_ids: list[str] | None = None) -> sch
         special=info.has(Role.SPECIAL) if private else None,
         contact=info.contact,
         admin_comment=info.admin_comment,
+        kudos_details=schemas.UserKudosDetails(recurring=round(info.recurring, 2)),
+        monthly_kudos=monthly_view(info),
+        evaluating_kudos=round(info.evaluating_kudos, 2) if info.evaluating_kudos is not None else None,
     )
+
+
+def monthly_view(info: dto.UserInfo) -> schemas.MonthlyKudos | None:
+    if info.monthly_kudos is None:
+        return None
+    last = info.monthly_received_at.isoformat() if info.monthly_received_at is not None else None
+    return schemas.MonthlyKudos(amount=round(info.monthly_kudos), last_received=last)
 
 
 def dump(model: base.Output) -> dict[str, object]:
@@ -89,6 +102,7 @@ async def modify_user(request: Request) -> Response:
     flags = {name: info.has(Role(name)) for name in FLAG_FIELDS if name in fields}
     answer = schemas.ModifyUser(
         new_kudos=round(info.kudos, 2) if "kudos" in fields else None,
+        monthly_kudos=fields.get("monthly_kudos"),
         concurrency=info.concurrency if "concurrency" in fields else None,
         worker_invited=info.worker_invited if "worker_invited" in fields else None,
         new_suspicion=info.suspicion if "reset_suspicion" in fields else None,

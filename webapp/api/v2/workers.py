@@ -34,7 +34,7 @@ def worker_view(worker: dto.WorkerInfo, teams: dict[str, str]) -> dict[str, obje
         uptime=worker.uptime_seconds,
         uncompleted_jobs=0,
         maintenance_mode=worker.maintenance,
-        paused=worker.paused,
+        paused=worker.paused or None,  # shown only to moderators (the service tells only them)
         info=worker.info,
         nsfw=worker.nsfw,
         trusted=worker.trusted,
@@ -59,15 +59,23 @@ async def team_names(request: Request) -> dict[str, str]:
     return {team.id: team.name for team in await appstate.service(request).teams.listing()}
 
 
+async def viewer(request: Request) -> dto.Actor | None:
+    """The caller when its key is good (moderators see which workers are paused), else nobody in particular."""
+    try:
+        return await caller.actor(request)
+    except errors.HordeError:
+        return None
+
+
 async def workers(request: Request) -> Response:
     q = parsing.query(request, schemas.WorkersQuery)
-    listing = await appstate.service(request).workers.listing(None, kind=q.type or None)
+    listing = await appstate.service(request).workers.listing(await viewer(request), kind=q.type or None)
     teams = await team_names(request)
     return JSONResponse([worker_view(w, teams) for w in listing if q.name is None or w.name == q.name])
 
 
 async def worker(request: Request) -> Response:
-    found = await appstate.service(request).workers.get(None, parsing.path_str(request, "worker_id"))
+    found = await appstate.service(request).workers.get(await viewer(request), parsing.path_str(request, "worker_id"))
     return JSONResponse(worker_view(found, await team_names(request)))
 
 
