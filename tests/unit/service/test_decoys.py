@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from horde.queue import dto, errors
 from horde.queue.clock import FrozenClock
-from horde.queue.domain.jobs import ResultState
+from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.domain.roles import Role
-from horde.queue.service import HordeService, SubmitAsk
+from horde.queue.service import GenerationAsk, HordeService, SubmitAsk
 from horde.queue.store import economy_tables, tables
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
@@ -154,3 +154,20 @@ async def test_unpaused_it_works_for_real_again(service: HordeService) -> None:
         await make_user(service, "mod2", role=Role.MODERATOR), worker.id, paused=False
     )
     assert (await pop(service, cheat, name="cheat")).request_id == created.id
+
+
+async def test_a_paused_text_worker_gets_text_decoys(service: HordeService) -> None:
+    owner = await make_user(service, "scribe-owner")
+    models = ("koboldcpp/Llama-3-8B",)
+    ask = {"kind": GenerationKind.TEXT, "models": models}
+    assert not (await pop(service, owner, name="scribe", **ask)).found
+    [worker] = await service.workers.listing(owner, owner_id=owner.user_id)
+    await service.worker_moderation.pause(await make_user(service, "mod", role=Role.MODERATOR), worker.id)
+    asker = await make_user(service, "asker", kudos=100)
+    created = await service.requests.submit(
+        asker, GenerationKind.TEXT, GenerationAsk("Once upon a time", params={"max_length": 64}, models=models)
+    )
+    decoy = await pop(service, owner, name="scribe", **ask)
+    assert decoy.found and decoy.kind == "text" and decoy.prompt == "Once upon a time"
+    assert (await service.workers.submit(owner, SubmitAsk(decoy.ids[0], text="and so on"))).reward == 0
+    assert (await service.requests.status(None, created.id)).waiting == 1

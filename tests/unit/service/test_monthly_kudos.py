@@ -174,8 +174,10 @@ async def test_two_nodes_paying_at_once_pay_each_month_once(settings: CoreSettin
             assert await recurring(nodes[1], person.user.id) == [7.0, 7.0, 7.0]
         for node in nodes:
             async with node.ctx.db.read() as conn:
-                sums = dict((await conn.execute(sa.select(tables.kudos_ledger.c.user_id, sa.func.sum(tables.kudos_ledger.c.amount_milli)).group_by(tables.kudos_ledger.c.user_id))).all())  # fmt: skip
-                balances = dict((await conn.execute(sa.select(tables.users.c.id, tables.users.c.kudos_milli))).all())
+                sums: dict[int, int] = dict((await conn.execute(sa.select(tables.kudos_ledger.c.user_id, sa.func.sum(tables.kudos_ledger.c.amount_milli)).group_by(tables.kudos_ledger.c.user_id))).all())  # fmt: skip
+                balances: dict[int, int] = dict(
+                    (await conn.execute(sa.select(tables.users.c.id, tables.users.c.kudos_milli))).all()
+                )
             assert balances == {uid: sums.get(uid, 0) for uid in balances}
     finally:
         for node in {id(node): node for node in nodes}.values():

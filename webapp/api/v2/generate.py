@@ -277,7 +277,7 @@ async def pop(request: Request) -> Response:
     data = await parsing.body(request, schemas.PopInputStable)
     who = await caller.actor(request)
     popped = await appstate.service(request).workers.pop(who, pop_ask(data))
-    metrics.handed_out("image", len(popped.ids))
+    metrics.handed_out("image", len(popped.ids) if popped.request_id else 0)  # decoys are not counted
     view = await pop_view(request, popped)
     view["messages"] = await admin_api.pop_messages(request, who, data.name)
     return JSONResponse(view)

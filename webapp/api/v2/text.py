@@ -76,7 +76,7 @@ async def text_pop(request: Request) -> Response:
         max_context_length=data.max_context_length,
     )
     popped = await appstate.service(request).workers.pop(who, ask)
-    metrics.handed_out("text", len(popped.ids))
+    metrics.handed_out("text", len(popped.ids) if popped.request_id else 0)  # decoys are not counted
     if not popped.found:
         return JSONResponse(
             {"payload": {}, "id": None, "ids": [], "model": None, "ttl": None, "skipped": popped.skipped}
