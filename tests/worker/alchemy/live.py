@@ -59,21 +59,31 @@ class LiveServer:
     def start_worker(self, *args: str, name: str, kind: str, log: Path) -> subprocess.Popen[bytes]:
         """``horde worker ARGS`` as its own process, owned by a trusted account; returns once the server lists
         a worker named ``name`` of type ``kind`` (it has popped)."""
+        process = self.spawn_worker(*args, log=log)
+        self.wait_for_worker(name, kind)
+        return process
+
+    def spawn_worker(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
+        """``horde worker ARGS`` as its own process, owned by a trusted account; returns at once."""
         owner = self.make_user(f"owner-{len(self.workers)}", role=Role.TRUSTED)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HORDE_WORKER_API_KEY": owner}
         argv = [sys.executable, "-m", "horde.worker", "--url", self.url, "--poll-interval", "0.2", "--no-progress"]
         with log.open("wb") as out:
             process = subprocess.Popen([*argv, *args], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
         self.workers.append((process, log))
+        return process
+
+    def wait_for_worker(self, name: str, kind: str) -> None:
+        """Until the server lists a worker named ``name`` of type ``kind``."""
         deadline = time.monotonic() + WORKER_START_SECONDS
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the worker exited: {log.read_text()[-3000:]}")
+            self.check_workers()
             listed = httpx.get(f"{self.url}/api/v2/workers", params={"type": kind}, timeout=10).json()
             if any(worker["name"] == name for worker in listed):
-                return process
+                return
             time.sleep(0.5)
-        raise RuntimeError(f"the worker did not check in: {log.read_text()[-3000:]}")
+        logs = "\n".join(log.read_text()[-2000:] for _, log in self.workers)
+        raise RuntimeError(f"the worker {name} did not check in:\n{logs}")
 
     def wait_done(self, path: str, seconds: float = 240) -> dict[str, Any]:
         """Poll a status URL until its request is done (or faulted)."""

@@ -32,14 +32,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     thresholds.write_text(json.dumps(FLAG_ALL))
     tiny.sd_pipeline().save_pretrained(root / "disk-model")  # a model from disk: not the built-in tiny
     with live_server(root / "data", csam_limit_per_hour=1) as server:
-        server.start_worker(
+        server.spawn_worker(
             "--name", "guarded", "--model", "tiny", "--max-pixels", "4096", "--clip-model", str(clip), "--csam-guard",
-            "--csam-thresholds", str(thresholds), name="guarded", kind="image", log=root / "guarded.log",
+            "--csam-thresholds", str(thresholds), log=root / "guarded.log",
         )  # fmt: skip
-        server.start_worker(
+        server.spawn_worker(
             "--name", "unguarded", "--model", f"disk={root / 'disk-model'}", "--max-pixels", "4096",
-            name="unguarded", kind="image", log=root / "unguarded.log",
+            log=root / "unguarded.log",
         )  # fmt: skip
+        server.wait_for_worker("guarded", "image")
+        server.wait_for_worker("unguarded", "image")
         yield server
 
 
