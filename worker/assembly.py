@@ -27,7 +27,11 @@ from horde.worker.text import TextGenerator
 logger = logging.getLogger(__name__)
 
 
-class NothingToServeError(RuntimeError):
+class StartupError(RuntimeError):
+    """The worker cannot start as configured; the message says why (``horde worker`` exits with 2)."""
+
+
+class NothingToServeError(StartupError):
     """The worker was asked for alchemy and can run none of its forms."""
 
 
@@ -47,7 +51,13 @@ def load_safety(settings: WorkerSettings, runtime: Runtime) -> Safety:
     clip = None
     folder = settings.clip_folder
     if folder is not None:
-        clip = ClipEncoder(folder, runtime)
+        try:
+            clip = ClipEncoder(folder, runtime)
+        except Exception as exc:  # whatever breaks, the guard cannot run: refuse to start, saying why
+            raise StartupError(
+                f"the CLIP model in {folder} cannot be loaded ({type(exc).__name__}: {exc}); the CSAM guard and the "
+                "CLIP forms need it: fix the folder or leave out --clip-model"
+            ) from exc
         logger.info("CLIP model (%s) from %s", clip.backend, folder, extra={"action": "model_loaded"})
         if clip.random_weights:
             logger.warning(

@@ -5,8 +5,8 @@ Options override ``HORDE_WORKER_*`` environment variables, which override the ``
 what it got, and exits: handy for scripts and demos. ``--alchemy`` adds alchemy forms (captions, interrogation,
 NSFW checks, post-processors) beside the image work, ``--alchemy-only`` serves only them.
 
-Exit status 2: bad settings, or settings the CSAM guard policy refuses (NSFW work without the guard), or alchemy
-asked for with no alchemy model that loads.
+Exit status 2: bad settings, or settings the CSAM guard policy refuses (NSFW work without the guard), a CLIP
+model that does not load, or alchemy asked for with no alchemy model that loads.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, OSError, ValueError) as exc:
         logger.error("bad worker settings: %s", exc)
         return 2
-    from horde.worker.assembly import NothingToServeError, run_worker
+    from horde.worker.assembly import StartupError, run_worker
     from horde.worker.safety.policy import GuardPolicyError, plan
 
     try:
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         summary = asyncio.run(run_worker(settings, show_progress=not args.no_progress))
-    except NothingToServeError as exc:
+    except StartupError as exc:
         logger.error("refusing to start: %s", exc)
         return 2
     except KeyboardInterrupt:

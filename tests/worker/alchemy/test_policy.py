@@ -124,3 +124,6 @@ def test_refusals_exit_with_2(caplog: pytest.LogCaptureFixture, tmp_path: Path) 
     assert main(["--url", "http://127.0.0.1:9", "--alchemy-only", "--alchemy-dir", str(empty), "--once"]) == 2
     assert "no alchemy model loaded" in caplog.text
     assert "not caption: no captioning model configured" in caplog.text
+    caplog.clear()
+    assert main(["--url", "http://127.0.0.1:9", "--clip-model", str(empty), "--once"]) == 2
+    assert f"the CLIP model in {empty} cannot be loaded" in caplog.text
