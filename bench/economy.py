@@ -12,7 +12,7 @@ ticks, the service API exactly as the web API calls it, no HTTP) through two sim
 - leeches: registered accounts with nothing, which keep their concurrency limit full once the horde is busy;
 - adversaries: ten accounts from one address, a worker that returns garbage, a worker that returns blank images at
   once, a ring of transfers, a rating spammer, a requester who cancels to dodge costs, and a worker that pops and
-  never submits.
+  never submits. Once paused, a worker gets decoys (copies of real jobs that pay nothing); it goes on as before.
 
 The first half hour is quiet (everyone asks now and then: low load); after it the leeches flood (saturation). It prints
 each group's median and p95 wait in both phases, kudos per group over time, what each adversary gained against an
@@ -77,6 +77,7 @@ class Worker:
     how: str = "honest"  #: honest, garbage, blank (a right-sized blank image at once), hoard (never submits)
     jobs: list[tuple[str, str | None, float]] = dataclasses.field(default_factory=list)  #: (job, request, due)
     done: int = 0
+    decoys: int = 0  #: decoys handed to it once paused (the simulation can tell; the worker cannot)
     real_seconds: float = 0.0  #: simulated seconds of real generation
 
     def due(self, now: float) -> list[tuple[str, str | None, float]]:
@@ -236,6 +237,7 @@ async def work(sim: Sim, w: Worker) -> None:
         return
     if not job.found:
         return
+    w.decoys += job.request_id is None  # a decoy: paused, it gets copies of real jobs that touch nothing
     if w.how == "hoard":
         w.jobs.append((job.ids[0], job.request_id, float("inf")))
         return
@@ -375,7 +377,8 @@ async def gains(sim: Sim, adv: dict[str, Any], start: dict[int, float]) -> list[
         w = next(x for x in sim.workers if x.how == how)
         async with sim.service.ctx.db.read() as conn:
             paused = await conn.scalar(sa.select(tables.workers.c.paused).where(tables.workers.c.name == w.name))
-        out.append((f"worker that {what}", *await gained([w.owner]), f"{w.done} submits taken, paused={bool(paused)}"))
+        note = f"{w.done} submits taken, paused={bool(paused)}, then {w.decoys} decoys handed to it"
+        out.append((f"worker that {what}", *await gained([w.owner]), note))
     out.append(("transfer ring of three", *await gained(adv["ring"]), "nothing requested"))
     for label in ("rater", "canceller", "spender"):
         c = by_name[label]

@@ -34,7 +34,9 @@ class CoreSettings(BaseSettings):
     max_attempts: int = Field(3, description="Times a job may be handed out before its request is faulted.")
     default_concurrency: int = Field(30, description="Images and texts a user may have waiting at once.")
     ageing_per_second: float = Field(
-        5.0, description="Queue priority a waiting request gains each second (AI Horde: +50 every 10 s)."
+        1.0,
+        description="Queue priority a waiting request gains each second, so nobody waits for ever (AI Horde: 5, +50 "
+        "every 10 s; here 1, so kudos count five times as much: docs/explanation/kudos.md).",
     )
     model_reference_file: Path | None = Field(
         None,
