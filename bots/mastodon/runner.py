@@ -1,6 +1,10 @@
 """Running the Mastodon bot on its own thread and event loop, beside the server (``horde run``) or alone
 (``horde bot mastodon``). It reads mentions from the streaming API, polls the notifications as well (so it
-carries on when streaming is unavailable), and reopens the stream on its own."""
+carries on when streaming is unavailable), and reopens the stream on its own.
+
+Only one process per account does the work: the bot first takes the lease of its instance and token
+(``service.bot_leases``), and a second copy waits for it. A copy starting beside a working one would otherwise take
+up the mentions that one has taken on and not yet answered, and answer them again."""
 
 from __future__ import annotations
 
@@ -42,10 +46,16 @@ class BotThread(threading.Thread):
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._stream: Any = None
+        self._main_task: asyncio.Task[None] | None = None
+        self._leased = False
+        self._stop_asked = threading.Event()
 
     def run(self) -> None:
         try:
             asyncio.run(self._main())
+        except asyncio.CancelledError:
+            if not self._stop_asked.is_set():
+                self.error = RuntimeError("the Mastodon bot was cancelled")
         except BaseException as exc:
             self.error = exc
             logger.exception("mastodon_bot_stopped", extra={"action": "mastodon_bot_stopped"})
@@ -53,31 +63,47 @@ class BotThread(threading.Thread):
             self.ready.set()
 
     async def _main(self) -> None:
-        self.loop, self._stopping, wake = asyncio.get_running_loop(), asyncio.Event(), asyncio.Event()
+        self.loop, self._main_task = asyncio.get_running_loop(), asyncio.current_task()
+        self._stopping = asyncio.Event()
         assert self.settings.token is not None  # noqa: S101 - checked in __init__
-        client = Mastodon(access_token=self.settings.token.get_secret_value(), api_base_url=self.settings.base_url)
+        token = self.settings.token.get_secret_value()
         service = HordeService.open(self.core)
         try:
-            bot = MastodonBot(service, self.settings, Api(client, backoff=self.backoff))
-            await self._start(bot)
-            while not self._stopping.is_set():
-                self._keep_streaming(client, wake)
+            async with service.bot_leases.hold("mastodon", f"{self.settings.base_url} {token}") as lease:
+                self._leased = True
+                lost = asyncio.ensure_future(lease.lost())
+                lost.add_done_callback(lambda _: self._stopping.set() if self._stopping else None)
                 try:
-                    await bot.catch_up()
-                    await bot.retry_due()
-                except Exception:
-                    logger.warning("mastodon_poll_failed", exc_info=True, extra={"action": "mastodon_poll_failed"})
-                self.ready.set()  # after the first look at the notifications
-                wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(wake, self._stopping), timeout=self.settings.poll_interval)
-            for task in list(bot.tasks):
-                task.cancel()
+                    await self._work(service, Mastodon(access_token=token, api_base_url=self.settings.base_url))
+                finally:
+                    lost.cancel()
+                if lost.done() and not lost.cancelled():
+                    raise RuntimeError("the Mastodon bot lost its lease (its database connection broke)")
         finally:
             if self._stream is not None:
                 with contextlib.suppress(Exception):
                     self._stream.close()
             await service.close()
+
+    async def _work(self, service: HordeService, client: Mastodon) -> None:
+        """Answer mentions until stopped."""
+        assert self._stopping is not None  # noqa: S101 - set in _main
+        wake = asyncio.Event()
+        bot = MastodonBot(service, self.settings, Api(client, backoff=self.backoff))
+        await self._start(bot)
+        while not self._stopping.is_set():
+            self._keep_streaming(client, wake)
+            try:
+                await bot.catch_up()
+                await bot.retry_due()
+            except Exception:
+                logger.warning("mastodon_poll_failed", exc_info=True, extra={"action": "mastodon_poll_failed"})
+            self.ready.set()  # after the first look at the notifications
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(wake, self._stopping), timeout=self.settings.poll_interval)
+        for task in list(bot.tasks):
+            task.cancel()
 
     async def _start(self, bot: MastodonBot) -> None:
         """Who the bot is, and the mentions a restart left: tried until the instance answers (a wrong token or
@@ -111,9 +137,12 @@ class BotThread(threading.Thread):
         return self._stream is not None and bool(self._stream.is_receiving())
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._stop_asked.set()
         if self.loop is not None and self._stopping is not None and not self.loop.is_closed():
             with contextlib.suppress(RuntimeError):
                 self.loop.call_soon_threadsafe(self._stopping.set)
+                if not self._leased and self._main_task is not None:  # still waiting for the lease: stop waiting
+                    self.loop.call_soon_threadsafe(self._main_task.cancel)
         self.join(timeout)
 
 

@@ -10,6 +10,7 @@ from horde.queue.service import key_scope, keys
 from horde.queue.service.alchemy_requests import AlchemyRequests
 from horde.queue.service.alchemy_work import AlchemyWork
 from horde.queue.service.audit_log import AuditLog
+from horde.queue.service.bot_leases import BotLeases
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.csam_results import CsamReports
@@ -72,6 +73,7 @@ class HordeService:
         self.gallery = Gallery(ctx, self.requests)
         self.discord = DiscordService(ctx, self.users, self.kudos, self.requests)
         self.mastodon = MastodonService(ctx, self.users, self.requests)
+        self.bot_leases = BotLeases(ctx)
         self._gate_shared_keys()
 
     def _gate_shared_keys(self) -> None:
