@@ -9,6 +9,9 @@ p50/p99 latencies and errors.
     # database (made through --pg) with the rate limits off:
     .venv/bin/python bench/soak.py --scaling --requesters 200 --workers 50 --seconds 600
 
+    # one row of it (--setup 1, 2 or 1x2; repeatable):
+    .venv/bin/python bench/soak.py --scaling --setup 2 --requesters 200 --workers 50 --seconds 600
+
 Requesters loop over ``generate/async`` (64x64, 4 steps, n=1) → ``generate/check`` every 0.5 s until done →
 ``generate/status``. Workers are lean HTTP loops (``generate/pop`` → ``generate/submit`` with a small base64
 webp), not diffusion models: what is measured is the horde, not the GPUs. A 502/503 (a node going away) counts as
@@ -235,11 +238,16 @@ async def pg(admin_url: str, statement: str) -> None:
         await conn.close()
 
 
+SETUPS = {"1": ("1 node", 1, 1), "2": ("2 nodes, HAProxy", 2, 1), "1x2": ("1 node, --workers 2", 1, 2)}
+
+
 def scaling(args: argparse.Namespace) -> None:
     from horde.queue.store import migrate
 
     rows = ["| set-up | images/s | request p50 s | request p99 s | errors |", "|---|---|---|---|---|"]
-    for label, nodes, processes in (("1 node", 1, 1), ("2 nodes, HAProxy", 2, 1), ("1 node, --workers 2", 1, 2)):
+    for key, (label, nodes, processes) in SETUPS.items():
+        if args.setup and key not in args.setup:
+            continue
         name = f"horde_soak_{uuid.uuid4().hex[:8]}"
         url = args.pg.rsplit("/", 1)[0] + "/" + name
         asyncio.run(pg(args.pg, f'CREATE DATABASE "{name}"'))
@@ -258,6 +266,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="a node or HAProxy; accounts are made in HORDE_DATABASE_URL")
     parser.add_argument("--scaling", action="store_true", help="1 node, 2 nodes behind HAProxy, 1 node --workers 2")
+    parser.add_argument(
+        "--setup", action="append", choices=sorted(SETUPS), help="with --scaling: only this set-up (repeatable)"
+    )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL (--scaling)")
     parser.add_argument("--requesters", type=int, default=20)
     parser.add_argument("--workers", type=int, default=8)
