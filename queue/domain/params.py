@@ -70,6 +70,7 @@ class ImageParams:
     hires_fix: bool = False
     denoising_strength: float = 0.75
     post_processing: tuple[str, ...] = ()
+    facefixer_strength: float = 0.75  #: how much of a face fixer's output is blended over the image
     loras: tuple[LoraSpec, ...] = ()
     tis: int = 0
     control_type: str | None = None
@@ -238,6 +239,7 @@ def parse_image_params(raw: Mapping[str, Any] | None) -> ImageParams:
         hires_fix=bool(raw.get("hires_fix", False)),
         denoising_strength=_number(raw, "denoising_strength", 0.75, 0.01, 1.0),
         post_processing=_post_processing(raw),
+        facefixer_strength=_number(raw, "facefixer_strength", 0.75, 0, 1),
         loras=_loras(raw),
         tis=min(len(raw.get("tis") or []), 20),
         control_type=raw.get("control_type") or None,

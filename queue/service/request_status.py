@@ -36,7 +36,7 @@ def generation(job: JobRow, names: dict[str, str]) -> dto.Generation:
         model=job.model or "",
         seed=int(job.seed),
         state=job.result_state or "ok",
-        censored=job.result_state == "censored",
+        censored=job.result_state in ("censored", "csam"),  # a CSAM result is a censored image too
         result_key=job.result_key,
         text=job.result_text,
         gen_metadata=tuple(job.gen_metadata or ()),

@@ -207,6 +207,8 @@ async def test_csam_results_charge_only_the_tax_and_flag_the_account_past_the_li
             await service.workers.submit(
                 owner, SubmitAsk(job_id=job.ids[0], image=black.getvalue(), state=ResultState.OK, gen_metadata=metadata)
             )
+            [shown_status] = (await service.requests.status(requester, job.request_id or "")).generations
+            assert (shown_status.state, shown_status.censored) == ("csam", True)  # the requester sees a censored image
             async with service.ctx.db.read() as conn:
                 flagged = list(await admin_store.suspicions(conn, user_id=requester.user_id))
             assert len(flagged) == (1 if i == 2 else 0)  # past two in an hour: the moderators are told, once

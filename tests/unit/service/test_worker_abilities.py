@@ -13,7 +13,13 @@ from tests.factories import ask_image, make_user, pop
 async def test_post_processing_goes_to_workers_that_run_those_post_processors(service: HordeService) -> None:
     requester = await make_user(service, "asker", kudos=100)
     owner = await make_user(service, "owner", role=Role.TRUSTED)
-    params = {"width": 64, "height": 64, "steps": 4, "post_processing": ["RealESRGAN_x4plus", "GFPGAN"]}
+    params = {
+        "width": 64,
+        "height": 64,
+        "steps": 4,
+        "post_processing": ["RealESRGAN_x4plus", "GFPGAN"],
+        "facefixer_strength": 0.3,
+    }
     created = await ask_image(service, requester, params=params)
 
     face_only = await pop(service, owner, name="faces", post_processors=("GFPGAN",))
@@ -23,6 +29,7 @@ async def test_post_processing_goes_to_workers_that_run_those_post_processors(se
     both = await pop(service, owner, name="both", post_processors=("GFPGAN", "RealESRGAN_x4plus", "CodeFormers"))
     assert both.found and both.request_id == created.id
     assert both.params["post_processing"] == ["RealESRGAN_x4plus", "GFPGAN"]  # in the order asked
+    assert both.params["facefixer_strength"] == 0.3  # the worker blends the face fixer's output by it
 
 
 async def test_an_ai_horde_worker_saying_only_allow_post_processing_runs_them_all(service: HordeService) -> None:
