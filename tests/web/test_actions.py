@@ -87,7 +87,8 @@ async def test_cancel_keeps_finished_images(client: httpx.AsyncClient, service: 
 
 async def test_retry_asks_again_with_the_same_settings(client: httpx.AsyncClient, service: HordeService) -> None:
     anonymous = service.users.anonymous(ip="127.0.0.1")
-    old = await factories.ask_image(service, anonymous, "again please", params={"width": 64, "height": 64, "steps": 5})
+    params = {"width": 64, "height": 64, "steps": 5, "post_processing": ["GFPGAN"], "facefixer_strength": 0.4}
+    old = await factories.ask_image(service, anonymous, "again please", params=params)
     await service.requests.cancel(anonymous, old.id)
     response = await post_form(client, f"/requests/{old.id}/retry", {})
     assert response.status_code == 303
@@ -96,6 +97,7 @@ async def test_retry_asks_again_with_the_same_settings(client: httpx.AsyncClient
     new = await service.requests.status(None, new_id)
     assert new.prompt == "again please"
     assert new.params["steps"] == 5
+    assert (new.params["post_processing"], new.params["facefixer_strength"]) == (["GFPGAN"], 0.4)
 
 
 async def test_others_cannot_see_a_private_image_until_it_is_public(

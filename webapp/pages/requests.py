@@ -13,6 +13,12 @@ from horde.queue.service import GenerationAsk, GenerationKind, Rating, RequestSt
 from horde.webapp import appstate, security, templating
 from horde.webapp.pages import forms
 
+#: What a retry asks again with: the form's settings, and for images the post-processing chosen with them.
+_KEPT_ON_RETRY = {
+    "image": {*forms.IMAGE_DEFAULTS, "post_processing", "facefixer_strength"},
+    "text": set(forms.TEXT_DEFAULTS),
+}
+
 
 async def _status(request: Request, request_id: str) -> dto.RequestStatus:
     service = appstate.service(request)
@@ -114,7 +120,7 @@ async def request_retry(request: Request) -> Response:
     actor = await security.viewer(request)
     old = await _status(request, request_id)
     source, mask, processing = await service.gallery.source_image(actor, request_id)
-    known = forms.IMAGE_DEFAULTS if old.kind == "image" else forms.TEXT_DEFAULTS
+    known = _KEPT_ON_RETRY[old.kind]
     params = {k: v for k, v in old.params.items() if k in known and v is not None}
     ask = GenerationAsk(
         prompt=old.prompt,
