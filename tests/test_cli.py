@@ -84,6 +84,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _worker_children(pid: int) -> dict[int, list[str]]:
+    """The ``horde worker`` processes among ``pid``'s children, with their command lines."""
+    found = {}
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        if "horde.worker" in command:
+            found[child] = command
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -107,10 +120,14 @@ def test_sigterm_to_horde_run_stops_its_local_worker_too(tmp_path: Path) -> None
     )
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 60
-        while not (workers := _children(server.pid)) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120  # the first start builds the tiny alchemy models first
+        while not (found := _worker_children(server.pid)) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert workers, "horde run started no local worker"
+        assert found, "horde run started no local worker"
+        [command] = found.values()
+        assert command[command.index("--alchemy-dir") + 1] == str(tmp_path / "tiny_alchemy")  # it serves alchemy
+        assert (tmp_path / "tiny_alchemy" / "clip" / "config.json").is_file()
+        workers = list(found)
         time.sleep(3)  # the server is up and the worker is loading or polling
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

@@ -7,7 +7,9 @@ worker. Its owner is a trusted account ``local-worker`` whose key lives in the d
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,32 @@ async def _ensure_key(settings: WebSettings) -> str:
 
 
 TINY_MAX_PIXELS = 64 * 64
+#: what the tiny alchemy models need beyond the worker extra (the ``alchemy`` extra)
+ALCHEMY_MODULES = ("spandrel", "open_clip", "rembg", "onnxruntime", "onnx")
+
+
+def tiny_alchemy_dir(settings: WebSettings) -> Path | None:
+    """The tiny random-weight alchemy models in the data dir, built on first use (a few seconds, in a child process,
+    so the server never imports torch), or None, saying why, when the ``alchemy`` extra is not installed."""
+    folder = settings.data_dir / "tiny_alchemy"
+    if folder.is_dir():
+        return folder
+    missing = [name for name in ALCHEMY_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        sys.stdout.write(
+            f"The local worker serves no alchemy: {', '.join(missing)} not installed (the alchemy extra)\n"
+        )
+        return None
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    sys.stdout.write("Building the tiny alchemy models for the local worker (first start only)...\n")
+    module = "horde.worker.pipelines.tiny_alchemy"
+    built = subprocess.run([sys.executable, "-m", module, str(partial)], check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+    if built.returncode != 0:
+        sys.stdout.write("The tiny alchemy models could not be built: the local worker serves no alchemy\n")
+        return None
+    partial.rename(folder)  # whole or not at all: an interrupted build is made again next start
+    return folder
 
 
 def start(settings: WebSettings, model: str, url: str) -> subprocess.Popen[bytes]:
@@ -55,6 +83,9 @@ def start(settings: WebSettings, model: str, url: str) -> subprocess.Popen[bytes
         # random weights on a CPU: 64×64 takes a fraction of a second a step, 512×512 minutes (measured: 390 s), so
         # the demo takes only what it can show at once; bigger asks are told no worker serves that size
         command += ["--text-model", "tiny", "--max-pixels", str(TINY_MAX_PIXELS)]
+        alchemy = tiny_alchemy_dir(settings)
+        if alchemy is not None:  # captions, NSFW checks, upscalers: the Alchemy page and post-processing work too
+            command += ["--alchemy", "--alchemy-dir", str(alchemy)]
     env = {**os.environ, "HORDE_WORKER_API_KEY": key, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
