@@ -14,8 +14,9 @@ p50/p99 latencies and errors.
 
 Requesters loop over ``generate/async`` (64x64, 4 steps, n=1) → ``generate/check`` every 0.5 s until done →
 ``generate/status``. Workers are lean HTTP loops (``generate/pop`` → ``generate/submit`` with a small base64
-webp), not diffusion models: what is measured is the horde, not the GPUs. A 502/503 (a node going away) counts as
-an error and is tried again.
+webp), not diffusion models: what is measured is the horde, not the GPUs. An answer of 500 or more, or a dropped
+connection, counts as an error and is tried again; a refused ``generate/async`` counts as one too. The report says
+what each error was.
 """
 
 from __future__ import annotations
@@ -57,13 +58,25 @@ SECRET = "soak-secret"  # noqa: S105 - a throwaway database's
 class Stats:
     latencies: dict[str, list[float]] = dataclasses.field(default_factory=dict)  #: call -> seconds
     errors: dict[str, int] = dataclasses.field(default_factory=dict)
+    kinds: dict[str, int] = dataclasses.field(default_factory=dict)  #: "call: what went wrong" -> count
     images: int = 0
 
     def timed(self, name: str, seconds: float) -> None:
         self.latencies.setdefault(name, []).append(seconds)
 
-    def failed(self, name: str) -> None:
+    def failed(self, name: str, why: str) -> None:
         self.errors[name] = self.errors.get(name, 0) + 1
+        key = f"{name}: {why}"
+        self.kinds[key] = self.kinds.get(key, 0) + 1
+
+
+def answer(r: httpx.Response) -> str:
+    """An error answer in a few words: its status and, for AI Horde's error shape, its ``rc``."""
+    try:
+        rc = r.json().get("rc", "")
+    except ValueError:
+        rc = ""
+    return f"HTTP {r.status_code}" + (f" {rc}" if rc else "")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -78,14 +91,14 @@ async def call(
         started = time.perf_counter()
         try:
             r = await client.request(method, url, **kw)  # type: ignore[arg-type]
-        except httpx.TransportError:
-            stats.failed(name)
+        except httpx.TransportError as exc:
+            stats.failed(name, f"dropped ({type(exc).__name__})")
             await asyncio.sleep(0.5)
             continue
         stats.timed(name, time.perf_counter() - started)
         if r.status_code < 500:
             return r
-        stats.failed(name)
+        stats.failed(name, answer(r))
         await asyncio.sleep(0.5)
 
 
@@ -94,7 +107,7 @@ async def requester(client: httpx.AsyncClient, key: str, stats: Stats, stop: flo
         started = time.perf_counter()
         r = await call(client, stats, "async", "POST", "/api/v2/generate/async", json=IMAGE, headers={"apikey": key})
         if r.status_code != 202:
-            stats.failed("async")
+            stats.failed("async", answer(r))
             await asyncio.sleep(1)
             continue
         request_id = r.json()["id"]
@@ -162,6 +175,8 @@ def report(label: str, stats: Stats, seconds: float) -> str:
     for name, values in sorted(stats.latencies.items()):
         p50, p99 = percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
         sys.stdout.write(f"  {name:<22}{len(values):>9}{p50:>10.1f}{p99:>10.1f}{stats.errors.get(name, 0):>8}\n")
+    for kind, count in sorted(stats.kinds.items()):
+        sys.stdout.write(f"  error {kind}: {count}\n")
     e2e = stats.latencies.get("request, end to end", [])
     errors = sum(stats.errors.values())
     return (
