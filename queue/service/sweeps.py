@@ -80,7 +80,11 @@ class Sweeps:
                 report = await self.run_once()
                 if on_report is not None:
                     on_report(report)
-            except Exception:
+            except Exception as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # a cancel the driver turned into another error (asyncpg: "the connection is closed"): stop
+                    raise asyncio.CancelledError from exc
                 logger.exception("sweep failed", extra={"action": "sweep_failed"})
             await asyncio.sleep(interval)
 

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from horde.queue import clock, errors
+from horde.queue.dto import SweepReport
 from horde.queue.service import HordeService, SubmitAsk
+from horde.queue.service.sweeps import Sweeps
 from horde.queue.store import locks
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
@@ -81,3 +85,30 @@ async def test_a_request_with_a_job_out_outlives_its_expiry_and_its_result_keeps
     assert (await service.requests.status(requester, created.id)).finished == 1
     frozen_clock.advance(2)
     assert (await service.sweeps.run_once()).expired == 1
+
+
+async def test_the_sweep_loop_stops_when_cancelled_even_if_the_driver_turns_the_cancel_into_an_error(
+    service: HordeService,
+) -> None:
+    """asyncpg answers a cancel during a query with "the connection is closed" (an InterfaceError): the loop must
+    still stop, or a server's shutdown waits for ever (it did, in tests/api/test_metrics.py on PostgreSQL)."""
+    started = asyncio.Event()
+
+    class CancelledMidQuery(Sweeps):
+        async def run_once(self) -> SweepReport:
+            started.set()
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                raise RuntimeError("cannot call Transaction.__aexit__(): the connection is closed") from None
+            return SweepReport()
+
+    sweeps = CancelledMidQuery(service.ctx, service.workers, service.alchemists)
+    task = asyncio.create_task(sweeps.run_forever(interval=0.01))
+    await asyncio.wait_for(started.wait(), 5)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    try:
+        assert task.cancelled()  # it stopped as asked (before, it logged "sweep failed" and swept on for ever)
+    finally:
+        task.cancel()  # a loop that went on must not outlive the test
