@@ -17,6 +17,7 @@ STATUS: dict[type[errors.HordeError], int] = {
     errors.ConflictError: 400,
     errors.RateLimitedError: 429,
     errors.MaintenanceModeError: 503,
+    errors.ServiceBusyError: 503,
 }
 
 
@@ -35,7 +36,7 @@ def error_body(exc: errors.HordeError) -> dict[str, object]:
 
 
 def error_headers(exc: errors.HordeError) -> dict[str, str]:
-    if isinstance(exc, errors.RateLimitedError):
+    if isinstance(exc, errors.RateLimitedError | errors.ServiceBusyError):
         return {"Retry-After": str(max(1, round(exc.retry_after)))}
     return {}
 

@@ -58,6 +58,7 @@ from horde.queue.errors.modes import (
     MessageNotFoundError,
     NewsNotFoundError,
     RaidModeError,
+    ServiceBusyError,
     WorkerInviteOnlyError,
 )
 from horde.queue.errors.not_found import (
@@ -149,6 +150,7 @@ __all__ = [
     "RateLimitedError",
     "RequestExpiredError",
     "RequestNotFoundError",
+    "ServiceBusyError",
     "SessionEndedError",
     "SharedKeyEmptyError",
     "SharedKeyExpiredError",

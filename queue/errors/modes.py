@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from horde.queue.errors.families import ForbiddenError, NotFoundError
+from horde.queue.errors.families import ForbiddenError, HordeError, NotFoundError
 
 
 class MaintenanceModeError(ForbiddenError):
     """The horde is in maintenance mode: new requests are refused for now. Please try again later."""
 
     rc = "MaintenanceMode"
+
+
+class ServiceBusyError(HordeError):
+    """The horde is too busy right now (its database has no free connection). Please try again in a moment."""
+
+    rc = "ServiceBusy"
+    retry_after = 1.0  #: seconds a client should wait before it tries again
 
 
 class WorkerInviteOnlyError(ForbiddenError):

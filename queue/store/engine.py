@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -28,6 +29,8 @@ from horde.queue import errors
 from horde.queue.store import checkpointer, driver
 from horde.queue.store.connection import Connection, Parameters, Result
 from horde.queue.store.group_commit import Batch, GroupCommitter
+
+logger = logging.getLogger(__name__)
 
 
 def async_url(url: str) -> str:
@@ -110,6 +113,21 @@ class PgConnection:
         return await self._conn.scalar(statement, parameters)
 
 
+#: PostgreSQL's SQLSTATE for "sorry, too many clients already"
+TOO_MANY_CONNECTIONS = "53300"
+
+
+def _out_of_connections(exc: Exception) -> bool:
+    """Whether connecting failed for want of a connection: the pool waited too long, or the server has none left."""
+    if isinstance(exc, sa.exc.TimeoutError):
+        return True
+    orig = getattr(exc, "orig", None)
+    return TOO_MANY_CONNECTIONS in (
+        getattr(orig, "sqlstate", None),
+        getattr(getattr(orig, "__cause__", None), "sqlstate", None),
+    )
+
+
 @contextlib.contextmanager
 def _unique_clash_reported() -> Iterator[None]:
     """A unique-key clash (a concurrent call inserted the row first) becomes the engine's ``AlreadyExistsError``,
@@ -183,7 +201,7 @@ class Database:
             # SQLAlchemy in autocommit mode issues no BEGIN of its own; the transaction is asyncpg's, so the
             # statements of ``driver.raw`` and SQLAlchemy's share it
             with _unique_clash_reported():
-                async with self.pg_autocommit.connect() as sa_conn:
+                async with self._pg_connection() as sa_conn:
                     conn = PgConnection(sa_conn)
                     async with (await conn.pg_driver()).transaction():
                         yield conn
@@ -201,8 +219,27 @@ class Database:
             return
         # PostgreSQL: autocommit reads, each statement on the latest committed data; a BEGIN and a ROLLBACK would
         # add two network round trips to every status poll for a snapshot nothing here needs
-        async with self.pg_autocommit.connect() as conn:
+        async with self._pg_connection() as conn:
             yield PgConnection(conn)
+
+    @contextlib.asynccontextmanager
+    async def _pg_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled PostgreSQL connection. None to be had (the pool's wait ran out, or the server is at its
+        ``max_connections``) is ``ServiceBusyError``: the caller is told to try again, and nothing was done."""
+        conn = self.pg_autocommit.connect()
+        try:
+            await conn.start()
+        except (sa.exc.TimeoutError, sa.exc.DBAPIError) as exc:
+            if _out_of_connections(exc):
+                logger.warning(
+                    "database_busy", extra={"action": "database_busy", "error": str(getattr(exc, "orig", None) or exc)}
+                )
+                raise errors.ServiceBusyError from exc
+            raise
+        try:
+            yield conn
+        finally:
+            await asyncio.shield(conn.close())  # as AsyncConnection's own ``async with`` does
 
     async def dispose(self) -> None:
         if self._group is not None:
