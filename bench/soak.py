@@ -218,13 +218,17 @@ def cluster(db_url: str, nodes: int, processes: int, folder: Path) -> Iterator[s
     """``nodes`` × ``horde serve --workers processes`` on ``db_url`` (behind HAProxy when more than one)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HORDE_", "PROMETHEUS_"))}
     env |= {"HORDE_DATABASE_URL": db_url, "HORDE_SECRET_KEY": SECRET, "HORDE_RATE_LIMITS": "off"}
+    # docs/howto/scale-out.md: nodes × processes × pool × 1.25 under max_connections (100, 3 for superusers), with
+    # 10 left for the soak's own accounts and psql
+    env["HORDE_DATABASE_POOL_SIZE"] = str(min(50, int((100 - 3 - 10) / (nodes * processes) / 1.25)))
     ports = [free_port() for _ in range(nodes)]
     procs = []
     try:
         for i, port in enumerate(ports):
             argv = [HORDE, "serve", "--port", str(port), "--workers", str(processes)]
             node_env = env | {"HORDE_DATA_DIR": str(folder / f"node{i}")}
-            procs.append(subprocess.Popen(argv, env=node_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # noqa: S603
+            with (folder / f"node{i}.log").open("wb") as log:
+                procs.append(subprocess.Popen(argv, env=node_env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
         for port in ports:
             wait_for(f"http://127.0.0.1:{port}/api/v2/status/heartbeat")
         if nodes == 1:
@@ -241,6 +245,20 @@ def cluster(db_url: str, nodes: int, processes: int, folder: Path) -> Iterator[s
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=60)
+
+
+def server_errors(folder: Path) -> None:
+    """What the nodes logged as errors: each exception's last line, with how often."""
+    seen: dict[str, int] = {}
+    for log in sorted(folder.glob("node*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                end = next((j for j in range(i + 1, len(lines)) if not lines[j].startswith((" ", "Traceback"))), i)
+                last = lines[end][:200]
+                seen[last] = seen.get(last, 0) + 1
+    for last, count in sorted(seen.items(), key=lambda item: -item[1]):
+        sys.stdout.write(f"  server error x{count}: {last}\n")
 
 
 async def pg(admin_url: str, statement: str) -> None:
@@ -272,6 +290,7 @@ def scaling(args: argparse.Namespace) -> None:
                 settings = CoreSettings(_env_file=None, data_dir=Path(folder), database_url=url, secret_key=SECRET)
                 stats, seconds = asyncio.run(soak(base, settings, args))
                 rows.append(report(label, stats, seconds))
+                server_errors(Path(folder))
         finally:
             asyncio.run(pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     sys.stdout.write("\n" + "\n".join(rows) + "\n")
