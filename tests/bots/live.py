@@ -11,45 +11,24 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 
 from horde.queue.domain.roles import Role
-from horde.queue.service import SYSTEM, HordeService
 from horde.queue.store import migrate
 from horde.webapp.app import create_app
 from horde.webapp.settings import WebSettings
 from tests.browser.conftest import _free_socket
 from tests.conftest import _run
+from tests.live_service import ServiceCalls
 
 
 @dataclasses.dataclass
-class LiveHorde:
+class LiveHorde(ServiceCalls):
     settings: WebSettings
     url: str
     worker: subprocess.Popen[bytes]
     worker_log: Path
-
-    def call(self, func: Any) -> Any:
-        """Run ``func(service)`` against the same database, with a service of its own."""
-
-        async def run() -> Any:
-            service = HordeService.open(self.settings)
-            try:
-                return await func(service)
-            finally:
-                await service.close()
-
-        return _run(run())
-
-    def make_user(self, name: str, *, kudos: float = 0.0, role: Role | None = None) -> str:
-        async def create(service: HordeService) -> str:
-            created = await service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
-            return created.api_key
-
-        key: str = self.call(create)
-        return key
 
     def wait_for_worker(self) -> None:
         deadline = time.monotonic() + 90

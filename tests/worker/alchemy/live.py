@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,41 +20,21 @@ import uvicorn
 from PIL import Image
 
 from horde.queue.domain.roles import Role
-from horde.queue.service import SYSTEM, HordeService
 from horde.queue.store import migrate
 from horde.webapp.app import create_app
 from horde.webapp.settings import WebSettings
 from tests.browser.conftest import _free_socket
 from tests.conftest import _run
+from tests.live_service import ServiceCalls
 
 WORKER_START_SECONDS = 180  # imports and model loading on a busy 2-core machine
 
 
 @dataclasses.dataclass
-class LiveServer:
+class LiveServer(ServiceCalls):
     settings: WebSettings
     url: str
     workers: list[tuple[subprocess.Popen[bytes], Path]] = dataclasses.field(default_factory=list)
-
-    def call(self, func: Callable[[HordeService], Any]) -> Any:
-        """Run ``func(service)`` against the same database, with a service of its own."""
-
-        async def run() -> Any:
-            service = HordeService.open(self.settings)
-            try:
-                return await func(service)
-            finally:
-                await service.close()
-
-        return _run(run())
-
-    def make_user(self, name: str, *, kudos: float = 0.0, role: Role | None = None) -> str:
-        async def create(service: HordeService) -> str:
-            created = await service.users.create_user(SYSTEM, name, kudos=kudos, role=role)
-            return created.api_key
-
-        key: str = self.call(create)
-        return key
 
     def start_worker(self, *args: str, name: str, kind: str, log: Path) -> subprocess.Popen[bytes]:
         """``horde worker ARGS`` as its own process, owned by a trusted account; returns once the server lists
