@@ -17,11 +17,12 @@ from PIL import Image
 from horde.queue import dto, errors
 from horde.queue.domain import alchemy, kudos as kudos_rules, params as params_mod
 from horde.queue.domain.alchemy import FormState
+from horde.queue.service import requesters
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
 from horde.queue.service.moderation import Moderation
 from horde.queue.service.request_checks import check_image_bytes
-from horde.queue.store import alchemy as alchemy_store, users as user_store
+from horde.queue.store import alchemy as alchemy_store
 from horde.queue.store.connection import Connection
 from horde.queue.store.rows import UserRow
 from horde.queue.store.tables import AnyRow
@@ -173,16 +174,7 @@ class AlchemyRequests:
     async def _requester(conn: Connection, actor: dto.Actor, count: int) -> UserRow:
         """The requester's row, locked, if they may have ``count`` more forms waiting (per address for the
         anonymous user)."""
-        if actor.is_anonymous:
-            if actor.ip:
-                await user_store.lock_anonymous_ip(conn, actor.ip)
-            user = await user_store.by_id(conn, actor.user_id)
-        else:
-            user = await user_store.lock(conn, actor.user_id)
-        if user is None:
-            raise errors.UserNotFoundError
-        if user.suspended:
-            raise errors.SuspendedError
+        user = await requesters.locked(conn, actor)
         active = await alchemy_store.active_forms(conn, user.id, actor.ip if actor.is_anonymous else None)
         allowed = user.concurrency * alchemy.FORMS_PER_CONCURRENCY
         if active + count > allowed:

@@ -11,7 +11,7 @@ from horde.queue import dto, errors
 from horde.queue.domain import kudos as kudos_rules, params as params_mod, roles as roles_mod
 from horde.queue.domain.jobs import GenerationKind, JobState, RequestState
 from horde.queue.domain.roles import AccountKind
-from horde.queue.service import request_checks, request_status, sharedkeys
+from horde.queue.service import request_checks, request_status, requesters, sharedkeys
 from horde.queue.service.asks import GenerationAsk
 from horde.queue.service.capacity import Capacity
 from horde.queue.service.context import Context
@@ -156,16 +156,7 @@ class RequestService:
     async def _requester(conn: Connection, actor: dto.Actor, checked: Checked) -> UserRow:
         """The requester's row, if they may queue this many more jobs now; locked, so the checks of jobs in flight
         and of spare kudos hold until this request is written."""
-        if actor.is_anonymous:
-            if actor.ip:
-                await user_store.lock_anonymous_ip(conn, actor.ip)
-            user = await user_store.by_id(conn, actor.user_id)
-        else:
-            user = await user_store.lock(conn, actor.user_id)
-        if user is None:
-            raise errors.UserNotFoundError
-        if user.suspended:
-            raise errors.SuspendedError
+        user = await requesters.locked(conn, actor)
         active = await request_store.active_jobs_of_user(conn, user.id, actor.ip if actor.is_anonymous else None)
         if active + checked.n > user.concurrency:
             raise errors.TooManyPromptsError(
