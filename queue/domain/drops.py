@@ -29,7 +29,3 @@ def throttled(drops: int, since: dt.datetime | None, now: dt.datetime) -> bool:
 
 def must_pause(drops: int) -> bool:
     return drops >= PAUSE_AT
-
-
-def pause_message(drops: int) -> str:
-    return f"Paused by the horde: dropped {drops} jobs within an hour. Ask a moderator once the worker is fixed."

@@ -30,7 +30,3 @@ def too_fast(kind: str, things: float, seconds: float, threads: int = 1) -> bool
 
 def must_pause(suspicion: int) -> bool:
     return suspicion >= THRESHOLD
-
-
-def pause_message(suspicion: int) -> str:
-    return f"Paused by the horde: suspicion {suspicion} (results too fast or jobs dropped). Ask a moderator."

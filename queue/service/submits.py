@@ -132,7 +132,7 @@ async def _count_drop(conn: Connection, worker: Holder | WorkerRow, now: dt.date
     count, since = drops.after_drop(worker.drops_recent, worker.drops_since, now)
     values: dict[str, Any] = {"jobs_aborted": worker.jobs_aborted + 1, "drops_recent": count, "drops_since": since}
     if drops.must_pause(count):
-        values |= {"paused": True, "maintenance_msg": drops.pause_message(count)}
+        values["paused"] = True  # the reason goes to the moderators (suspicion), never to the worker: it gets decoys
         reason, detail = suspicion.Reason.JOBS_DROPPED, f"{count} jobs dropped within an hour"
         await suspicion.add(conn, worker_id=worker.id, owner_id=worker.owner_id, reason=reason, detail=detail, now=now)
         logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})

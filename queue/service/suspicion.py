@@ -65,7 +65,7 @@ async def add(
     count = len(await admin_store.suspicions(conn, worker_id=worker_id))
     worker = await worker_store.by_id(conn, worker_id)
     if worker is not None and rules.must_pause(count) and not worker.paused:
-        await worker_store.update(conn, worker_id, paused=True, maintenance_msg=rules.pause_message(count))
+        await worker_store.update(conn, worker_id, paused=True)  # no message: the worker must not learn it
         await audit.record(
             conn,
             actor_id=None,

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from horde.queue import dto, errors
 from horde.queue.clock import FrozenClock
+from horde.queue.domain import suspicion as suspicion_rules
 from horde.queue.domain.jobs import GenerationKind, ResultState
 from horde.queue.domain.roles import Role
-from horde.queue.service import GenerationAsk, HordeService, SubmitAsk
+from horde.queue.service import GenerationAsk, HordeService, SubmitAsk, suspicion
 from horde.queue.store import economy_tables, tables
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
@@ -171,3 +172,23 @@ async def test_a_paused_text_worker_gets_text_decoys(service: HordeService) -> N
     assert decoy.found and decoy.kind == "text" and decoy.prompt == "Once upon a time"
     assert (await service.workers.submit(owner, SubmitAsk(decoy.ids[0], text="and so on"))).reward == 0
     assert (await service.requests.status(None, created.id)).waiting == 1
+
+
+async def test_a_worker_paused_by_the_horde_is_never_told_why(service: HordeService) -> None:
+    """The reason of an automatic pause goes to the moderators (suspicion); a message the worker could read (its
+    maintenance message, shown when its owner puts it in maintenance) would tell it that it gets decoys."""
+    owner = await make_user(service, "suspect-owner")
+    assert not (await pop(service, owner, name="suspect")).found
+    [worker] = await service.workers.listing(owner, owner_id=owner.user_id)
+    async with service.ctx.db.write() as conn:
+        for _ in range(suspicion_rules.THRESHOLD):
+            reason = suspicion_rules.Reason.UNREASONABLY_FAST
+            await suspicion.add(
+                conn, worker_id=worker.id, owner_id=owner.user_id, reason=reason, detail="", now=service.ctx.clock()
+            )
+    moderator = await make_user(service, "suspect-mod", role=Role.MODERATOR)
+    assert (await service.workers.get(moderator, worker.id)).paused  # paused, as the moderators see
+    await service.workers.modify(owner, worker.id, maintenance=True)
+    with pytest.raises(errors.WorkerMaintenanceError) as refused:
+        await pop(service, owner, name="suspect")
+    assert "pause" not in refused.value.message.lower() and "suspicion" not in refused.value.message.lower()
