@@ -131,12 +131,20 @@ async def _count_drop(conn: Connection, worker: Holder | WorkerRow, now: dt.date
     """A dropped job counts against its worker: throttled after a few within an hour, paused after more."""
     count, since = drops.after_drop(worker.drops_recent, worker.drops_since, now)
     values: dict[str, Any] = {"jobs_aborted": worker.jobs_aborted + 1, "drops_recent": count, "drops_since": since}
-    if drops.must_pause(count):
-        values["paused"] = True  # the reason goes to the moderators (suspicion), never to the worker: it gets decoys
-        reason, detail = suspicion.Reason.JOBS_DROPPED, f"{count} jobs dropped within an hour"
-        await suspicion.add(conn, worker_id=worker.id, owner_id=worker.owner_id, reason=reason, detail=detail, now=now)
-        logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})
     await worker_store.update(conn, worker.id, **values)
+    if drops.must_pause(count) and not worker.paused:  # once: a paused worker's later drops add nothing
+        detail = f"{count} jobs dropped within an hour"  # for the moderators, never the worker: it gets decoys
+        await suspicion.add(
+            conn,
+            worker_id=worker.id,
+            owner_id=worker.owner_id,
+            reason=suspicion.Reason.JOBS_DROPPED,
+            detail=detail,
+            now=now,
+        )
+        if not (await worker_store.by_id(conn, worker.id) or worker).paused:  # suspicion may have paused it
+            await suspicion.pause(conn, worker.id, reason=detail, now=now)
+        logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})
 
 
 class SubmitService:

@@ -65,14 +65,20 @@ async def add(
     count = len(await admin_store.suspicions(conn, worker_id=worker_id))
     worker = await worker_store.by_id(conn, worker_id)
     if worker is not None and rules.must_pause(count) and not worker.paused:
-        await worker_store.update(conn, worker_id, paused=True)  # no message: the worker must not learn it
-        await audit.record(
-            conn,
-            actor_id=None,
-            action="worker_paused",
-            target_type="worker",
-            target_id=worker_id,
-            details={"before": {"paused": False}, "after": {"paused": True}, "reason": f"suspicion {count}"},
-            now=now,
-        )
+        await pause(conn, worker_id, reason=f"suspicion {count}", now=now)
     return True
+
+
+async def pause(conn: Connection, worker_id: str, *, reason: str, now: dt.datetime) -> None:
+    """Pause a worker automatically. The reason goes to the audit log, for moderators; the worker gets no message
+    (it must not learn it was paused: it gets decoys)."""
+    await worker_store.update(conn, worker_id, paused=True)
+    await audit.record(
+        conn,
+        actor_id=None,
+        action="worker_paused",
+        target_type="worker",
+        target_id=worker_id,
+        details={"before": {"paused": False}, "after": {"paused": True}, "reason": reason},
+        now=now,
+    )

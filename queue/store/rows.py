@@ -199,6 +199,7 @@ class Holder(NamedTuple):
     jobs_aborted: int
     drops_recent: int
     drops_since: dt.datetime | None
+    paused: bool
 
 
 JOB = driver.RowReader(JobRow, tables.jobs)

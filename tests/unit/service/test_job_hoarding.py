@@ -7,7 +7,7 @@ from horde.queue.clock import FrozenClock
 from horde.queue.domain import drops
 from horde.queue.domain.roles import Role
 from horde.queue.service import HordeService, SubmitAsk
-from horde.queue.store import workers as worker_store
+from horde.queue.store import audit, workers as worker_store
 from horde.queue.store.rows import WorkerRow
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
@@ -35,7 +35,11 @@ async def test_a_hoarder_is_paused_and_its_victims_are_served_by_others(
     assert (report.requeued, report.faulted) == (20, 0)  # one bad worker faults nobody's request
 
     row = await worker_row(service, "hoard")
-    assert row.paused and row.jobs_aborted == 20 and "dropped 20 jobs" in (row.maintenance_msg or "")
+    assert row.paused and row.jobs_aborted == 20
+    assert row.maintenance_msg is None  # the worker is never told why: the moderators are, once
+    async with service.ctx.db.read() as conn:
+        paused = await audit.search(conn, target_type="worker", target_id=row.id, action="worker_paused")
+    assert [entry.details["reason"] for entry in paused] == [f"{drops.PAUSE_AT} jobs dropped within an hour"]
     # paused, it gets decoys (``test_decoys.py``), never a real job again
     assert (await pop(service, hoarder, name="hoard", amount=20, max_pixels=65536)).request_id is None
 
