@@ -134,16 +134,9 @@ async def _count_drop(conn: Connection, worker: Holder | WorkerRow, now: dt.date
     await worker_store.update(conn, worker.id, **values)
     if drops.must_pause(count) and not worker.paused:  # once: a paused worker's later drops add nothing
         detail = f"{count} jobs dropped within an hour"  # for the moderators, never the worker: it gets decoys
-        await suspicion.add(
-            conn,
-            worker_id=worker.id,
-            owner_id=worker.owner_id,
-            reason=suspicion.Reason.JOBS_DROPPED,
-            detail=detail,
-            now=now,
-        )
-        if not (await worker_store.by_id(conn, worker.id) or worker).paused:  # suspicion may have paused it
-            await suspicion.pause(conn, worker.id, reason=detail, now=now)
+        await suspicion.pause(conn, worker.id, reason=detail, now=now)
+        reason = suspicion.Reason.JOBS_DROPPED  # counted against an untrusted owner too
+        await suspicion.add(conn, worker_id=worker.id, owner_id=worker.owner_id, reason=reason, detail=detail, now=now)
         logger.warning("worker_paused_for_drops", extra={"action": "worker_paused", "worker_id": worker.id})
 
 

@@ -7,7 +7,7 @@ from horde.queue.clock import FrozenClock
 from horde.queue.domain import drops
 from horde.queue.domain.roles import Role
 from horde.queue.service import HordeService, SubmitAsk
-from horde.queue.store import audit, workers as worker_store
+from horde.queue.store import admin as admin_store, audit, workers as worker_store
 from horde.queue.store.rows import WorkerRow
 from tests.factories import ask_image, make_user, pop, webp_bytes
 
@@ -73,3 +73,26 @@ async def test_a_worker_that_drops_a_few_jobs_gets_one_at_a_time(
         await service.workers.submit(owner, SubmitAsk(job_id=job_id, image=webp_bytes()))
     again = await pop(service, owner, name="sloppy-1", amount=4, max_pixels=65536)
     assert len(again.ids) == 3  # all the request has left, not one at a time
+
+
+async def test_an_untrusted_hoarder_is_suspected_once_and_its_pause_audited_once(
+    service: HordeService, frozen_clock: FrozenClock
+) -> None:
+    asker = await make_user(service, "asker", kudos=1000)
+    for _ in range(4):
+        await ask_image(service, asker, params=PARAMS)
+    owner = await make_user(service, "newcomer")  # untrusted: its drops are suspicions for the moderators
+    held = [await pop(service, owner, name="grabby", amount=4, max_pixels=65536) for _ in range(4)]
+    assert sum(len(job.ids) for job in held) == 16
+    frozen_clock.advance(max(job.ttl for job in held) + 1)
+    await service.sweeps.run_once()  # 16 drops: paused at the tenth, the six after add nothing
+
+    row = await worker_row(service, "grabby")
+    assert row.paused and row.jobs_aborted == 16 and row.maintenance_msg is None
+    async with service.ctx.db.read() as conn:
+        suspected = await admin_store.suspicions(conn, worker_id=row.id)
+        paused = await audit.search(conn, target_type="worker", target_id=row.id, action="worker_paused")
+    assert [(s.reason, s.detail) for s in suspected] == [
+        ("jobs_dropped", f"{drops.PAUSE_AT} jobs dropped within an hour")
+    ]
+    assert len(paused) == 1
