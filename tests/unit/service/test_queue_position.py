@@ -90,12 +90,13 @@ async def test_polls_arriving_together_read_an_old_queue_once(service: HordeServ
     now = [0.0]
     cache = QueuePositions(keep_seconds=1.0, timer=lambda: now[0])
     reads = 0
-    release = asyncio.Event()
+    release, reading = asyncio.Event(), asyncio.Event()
     real = queue_store.model_queue
 
     async def slow(conn: Any, kind: str, model: str) -> list[tuple[float, float]]:
         nonlocal reads
         reads += 1
+        reading.set()
         await release.wait()
         return await real(conn, kind, model)
 
@@ -103,30 +104,48 @@ async def test_polls_arriving_together_read_an_old_queue_once(service: HordeServ
         async with service.ctx.db.read() as conn:
             return await cache.position(conn, request_id)
 
-    with patch.object(queue_store, "model_queue", slow):
-        first = [asyncio.ensure_future(poll(r.id)) for r in requests]  # no picture yet: they wait for one read
-        await asyncio.sleep(0.01)
-        release.set()
-        assert [p[0] for p in await asyncio.gather(*first)] == [0, 1, 2]
-        assert reads == 1
+    async def answered(tasks: list[asyncio.Task[tuple[int, float]]], count: int) -> None:
+        """Waits until ``count`` polls have answered: they open connections first, which on a busy PostgreSQL takes
+        more than a few milliseconds."""
+        for n, answer in enumerate(asyncio.as_completed(tasks, timeout=10), 1):
+            await answer
+            if n == count:
+                return
 
-        now[0] = 0.9  # aging: one poll reads again, the others answer from the old picture meanwhile
-        release.clear()
-        again = [asyncio.ensure_future(poll(r.id)) for r in requests]
-        await asyncio.sleep(0.01)
-        assert sum(task.done() for task in again) == 2
-        release.set()
-        assert [p[0] for p in await asyncio.gather(*again)] == [0, 1, 2]
-        assert reads == 2
+    pending: list[asyncio.Task[tuple[int, float]]] = []
+    try:
+        with patch.object(queue_store, "model_queue", slow):
+            first = [asyncio.create_task(poll(r.id)) for r in requests]  # no picture yet: they wait for one read
+            pending = first
+            await asyncio.wait_for(reading.wait(), timeout=10)
+            release.set()
+            assert [p[0] for p in await asyncio.gather(*first)] == [0, 1, 2]
+            assert reads == 1
 
-        now[0] = 5.0  # past its maximum age: nobody is answered from it; they all wait for the one read
-        release.clear()
-        late = [asyncio.ensure_future(poll(r.id)) for r in requests]
-        await asyncio.sleep(0.01)
-        assert not any(task.done() for task in late)
+            now[0] = 0.9  # aging: one poll reads again, the others answer from the old picture meanwhile
+            release.clear()
+            again = [asyncio.create_task(poll(r.id)) for r in requests]
+            pending = again
+            await answered(again, 2)
+            assert reads == 2 and sum(task.done() for task in again) == 2
+            release.set()
+            assert [p[0] for p in await asyncio.gather(*again)] == [0, 1, 2]
+            assert reads == 2
+
+            now[0] = 5.0  # past its maximum age: nobody is answered from it; they all wait for the one read
+            release.clear()
+            reading.clear()
+            late = [asyncio.create_task(poll(r.id)) for r in requests]
+            pending = late
+            await asyncio.wait_for(reading.wait(), timeout=10)
+            await asyncio.sleep(0.2)  # time for the other two to arrive and (wrongly) answer from the old picture
+            assert not any(task.done() for task in late)
+            release.set()
+            assert [p[0] for p in await asyncio.gather(*late)] == [0, 1, 2]
+            assert reads == 3
+    finally:  # a failed assertion must not leave polls holding connections into the next test
         release.set()
-        assert [p[0] for p in await asyncio.gather(*late)] == [0, 1, 2]
-        assert reads == 3
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def test_model_queues_kept_are_bounded_and_a_read_never_rescans_them(service: HordeService) -> None:
