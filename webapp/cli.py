@@ -231,6 +231,7 @@ def _serve_processes(settings: Any, workers: int) -> int:
             workers=workers,
             host=settings.host,
             port=settings.port,
+            timeout_keep_alive=settings.keep_alive_seconds,
             log_level="warning",
         )
     finally:
@@ -265,7 +266,13 @@ def _serve(settings: Any, *, local_worker: str | None = None, bots: bool = False
     # an exit that runs the ``finally`` below, so the local worker is stopped, not left behind
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            timeout_keep_alive=settings.keep_alive_seconds,
+            log_level="warning",
+        )
     finally:
         for chat_bot in chat_bots:
             chat_bot.stop()

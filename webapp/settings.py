@@ -23,6 +23,13 @@ class WebSettings(CoreSettings):
         description="redis://HOST:PORT/DB: count the rate limits in Redis, so that they hold across every process "
         "and node; unset, each process counts its own in memory.",
     )
+    keep_alive_seconds: int = Field(
+        75,
+        description="Seconds an idle HTTP connection stays open for the client's next request. Keep it longer than "
+        "the idle timeouts of the clients and of a proxy in front (httpx 5 s, aiohttp 15 s, HAProxy's idle server "
+        "connections a few seconds), so the server never closes a connection just as one of them sends on it.",
+        ge=1,
+    )
     sweep_interval: float = Field(5.0, description="Seconds between background sweeps (timeouts, expiry).")
     run_sweeps: bool = Field(True, description="Run the background sweeps in this process.")
     debug: bool = Field(False, description="Show tracebacks in error pages (never in production).")
