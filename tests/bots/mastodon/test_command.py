@@ -85,7 +85,7 @@ def test_horde_run_starts_the_mastodon_bot_when_its_instance_and_token_are_set(
         port = sock.getsockname()[1]
     env = environment(new_instance, tmp_path / "data")
     with running(["run", "--port", str(port), "--worker", "tiny"], env, tmp_path) as log:
-        # a first start builds the tiny alchemy models, then the worker loads them: 80 s on an idle machine
+        # a first start builds the tiny alchemy models, then the worker loads them: 20 s idle, 80 s on a busy machine
         wait_for(lambda: serving_tiny(f"http://127.0.0.1:{port}"), timeout=240, what="horde run's local worker")
         mention = Mastodon(access_token="zoe_token", api_base_url=new_instance.base_url).status_post(
             "@horde draw me a harbour light"
